@@ -1,0 +1,65 @@
+//! The state every request handler shares.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use crate::accounts::AccountDirectory;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::Store;
+
+pub struct App {
+    pub store: Arc<Store>,
+    pub directory: AccountDirectory,
+    pub clock: Arc<dyn Clock>,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    /// Bearer token that lets non-loopback clients read `/metrics`.
+    pub metrics_token: Option<zeroize::Zeroizing<String>>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// Blocking: opens the store the configuration describes. Shared by `serve` and the CLI.
+pub fn open_store(
+    config: &Config,
+    mode: crate::store::OpenMode,
+    now_unix: i64,
+) -> Result<Store, crate::store::StoreError> {
+    use crate::store::{DataLayout, KeySource, StoreOptions};
+    Store::open(
+        DataLayout::new(&config.data_dir),
+        &KeySource::locate(&config.master_key_path()),
+        StoreOptions {
+            readers_per_database: config.storage.readers_per_database as usize,
+            busy_timeout: std::time::Duration::from_millis(config.storage.busy_timeout_ms),
+        },
+        mode,
+        now_unix,
+    )
+}
+
+/// The base of links the daemon hands out: `public_url`, else the address it serves on.
+pub fn public_base(config: &Config, serving_on: std::net::SocketAddr) -> String {
+    if !config.public_url.is_empty() {
+        return config.public_url.trim_end_matches('/').to_string();
+    }
+    let host = match serving_on.ip() {
+        ip if ip.is_unspecified() => "localhost".to_string(),
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    match serving_on.port() {
+        443 => format!("https://{host}"),
+        port => format!("https://{host}:{port}"),
+    }
+}

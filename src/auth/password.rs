@@ -1,0 +1,80 @@
+//! Argon2id password hashing in PHC string format.
+//!
+//! Hashing is deliberately slow, so it always runs on a blocking thread. Unknown users are
+//! verified against a dummy hash so a wrong email and a wrong password take the same time.
+
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use rand::RngCore;
+
+/// OWASP's Argon2id recommendation: 46 MiB, 1 iteration, 1 lane.
+const MEMORY_KIB: u32 = 47_104;
+const ITERATIONS: u32 = 1;
+const LANES: u32 = 1;
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 1024;
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Why a new password is refused, in words for the person choosing it.
+pub fn check_strength(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(format!("must be at least {MIN_LENGTH} characters"));
+    }
+    if password.len() > MAX_LENGTH {
+        return Err(format!("must be at most {MAX_LENGTH} bytes"));
+    }
+    Ok(())
+}
+
+/// Blocking. Returns the PHC string (`$argon2id$v=19$m=…`).
+pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let mut salt = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut salt);
+    Ok(hasher()
+        .hash_password_with_salt(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Blocking. `None` as the stored hash still spends the time of one verification.
+pub fn verify(password: &str, stored: Option<&str>) -> bool {
+    let candidate = stored.unwrap_or_else(|| dummy_hash());
+    let ok = hasher()
+        .verify_password(password.as_bytes(), candidate)
+        .is_ok();
+    ok && stored.is_some()
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash("helpdeskd timing equalizer").unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_then_verify() {
+        let stored = hash("correct horse battery").unwrap();
+        assert!(stored.starts_with("$argon2id$v=19$m=47104,t=1,p=1$"));
+        assert!(verify("correct horse battery", Some(&stored)));
+        assert!(!verify("correct horse batterY", Some(&stored)));
+        assert!(!verify("correct horse battery", None));
+        assert_ne!(stored, hash("correct horse battery").unwrap(), "salted");
+    }
+
+    #[test]
+    fn strength() {
+        assert!(check_strength("short").is_err());
+        assert!(check_strength("twelve chars").is_ok());
+        assert!(check_strength(&"x".repeat(2000)).is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! The people of an account who log in, and the rules for adding them.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::password;
+use crate::clock::Clock;
+use crate::store::{Database, StoreError};
+
+/// Hierarchical: a higher role can do everything a lower one can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Agent,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "agent" => Some(Role::Agent),
+            "admin" => Some(Role::Admin),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    /// Owners and admins manage agents; only the owner manages admins; nobody adds an owner
+    /// (there is exactly one, made at setup).
+    pub fn may_add(self, new_role: Role) -> bool {
+        match new_role {
+            Role::Agent => self >= Role::Admin,
+            Role::Admin => self == Role::Owner,
+            Role::Owner => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+}
+
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password: zeroize::Zeroizing<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("invalid email address")]
+    InvalidEmail,
+    #[error("invalid name: {0}")]
+    InvalidName(&'static str),
+    #[error("password {0}")]
+    WeakPassword(String),
+    #[error("a user with this email address already exists")]
+    EmailTaken,
+    #[error("this account already has an owner")]
+    OwnerExists,
+    #[error("password hashing failed")]
+    Hashing,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for UserError {
+    fn from(e: rusqlite::Error) -> Self {
+        UserError::Store(StoreError::Sql(e))
+    }
+}
+
+impl NewUser {
+    /// Trims and checks everything except uniqueness, which the database decides.
+    pub fn validated(mut self) -> Result<NewUser, UserError> {
+        self.email = self.email.trim().to_string();
+        self.name = self.name.trim().to_string();
+        if !is_plausible_email(&self.email) {
+            return Err(UserError::InvalidEmail);
+        }
+        if self.name.is_empty() {
+            return Err(UserError::InvalidName("must not be empty"));
+        }
+        if self.name.chars().count() > 200 {
+            return Err(UserError::InvalidName("must be at most 200 characters"));
+        }
+        password::check_strength(&self.password).map_err(UserError::WeakPassword)?;
+        Ok(self)
+    }
+}
+
+fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Validates, hashes the password on a blocking thread, and inserts.
+pub async fn create(db: &Database, clock: &dyn Clock, new: NewUser) -> Result<User, UserError> {
+    let new = new.validated()?;
+    let secret = new.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(|_| UserError::Hashing)?
+        .map_err(|_| UserError::Hashing)?;
+    let now = clock.now_unix();
+    db.write(move |conn| insert(conn, &new, &hash, now)).await
+}
+
+fn insert(conn: &Connection, new: &NewUser, hash: &str, now: i64) -> Result<User, UserError> {
+    if new.role == Role::Owner && has_owner_in(conn)? {
+        return Err(UserError::OwnerExists);
+    }
+    conn.execute(
+        "INSERT INTO users (email, name, role, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![new.email, new.name, new.role.as_str(), hash, now],
+    )
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::ConstraintViolation) if new.role == Role::Owner => {
+            UserError::OwnerExists
+        }
+        Some(rusqlite::ErrorCode::ConstraintViolation) => UserError::EmailTaken,
+        _ => e.into(),
+    })?;
+    Ok(User {
+        id: conn.last_insert_rowid(),
+        email: new.email.clone(),
+        name: new.name.clone(),
+        role: new.role,
+    })
+}
+
+pub async fn list(db: &Database) -> Result<Vec<User>, UserError> {
+    db.read(|conn| {
+        let mut stmt = conn.prepare("SELECT id, email, name, role FROM users ORDER BY id")?;
+        let users = stmt.query_map([], row_to_user)?;
+        Ok(users.collect::<Result<Vec<_>, _>>()?)
+    })
+    .await
+}
+
+pub async fn has_owner(db: &Database) -> Result<bool, UserError> {
+    db.read(has_owner_in).await
+}
+
+fn has_owner_in(conn: &Connection) -> Result<bool, UserError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'owner')",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The user with this email and their password hash, for logging in.
+pub async fn find_for_login(
+    db: &Database,
+    email: &str,
+) -> Result<Option<(User, String)>, UserError> {
+    let email = email.trim().to_string();
+    db.read(move |conn| {
+        Ok(conn
+            .query_row(
+                "SELECT id, email, name, role, password_hash FROM users WHERE email = ?1",
+                [&email],
+                |r| Ok((row_to_user(r)?, r.get::<_, String>(4)?)),
+            )
+            .optional()?)
+    })
+    .await
+}
+
+fn row_to_user(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = row.get(3)?;
+    Ok(User {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        name: row.get(2)?,
+        // The CHECK constraint keeps other values out; fail closed to the lowest role.
+        role: Role::parse(&role).unwrap_or(Role::Agent),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_hierarchy() {
+        assert!(Role::Owner > Role::Admin && Role::Admin > Role::Agent);
+        assert!(Role::Owner.may_add(Role::Admin));
+        assert!(Role::Admin.may_add(Role::Agent));
+        assert!(!Role::Admin.may_add(Role::Admin));
+        assert!(!Role::Agent.may_add(Role::Agent));
+        assert!(!Role::Owner.may_add(Role::Owner));
+    }
+
+    #[test]
+    fn emails() {
+        assert!(is_plausible_email("ann@acme.example"));
+        for bad in [
+            "ann",
+            "ann@",
+            "@acme.example",
+            "ann@acme",
+            "a nn@acme.example",
+        ] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+}

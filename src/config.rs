@@ -1,0 +1,445 @@
+//! Configuration: one TOML file, every key defaulted, `HELPDESKD_*` environment overrides.
+//!
+//! Any problem is reported as one line naming where the value came from (file or variable),
+//! the key, and the reason, so `journalctl` shows the whole story in one line.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The packaged location of the configuration file.
+pub const DEFAULT_CONFIG_FILE: &str = "/etc/helpdeskd/helpdeskd.toml";
+const ENV_PREFIX: &str = "HELPDESKD_";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Databases, certificates and migration backups.
+    pub data_dir: PathBuf,
+    /// Empty means `<data_dir>/master.key`. `$CREDENTIALS_DIRECTORY/master.key` wins if present.
+    pub master_key_file: PathBuf,
+    /// Base URL used in links (setup links, later mail). Empty: derived from `http.listen`.
+    pub public_url: String,
+    pub http: HttpConfig,
+    pub tls: TlsConfig,
+    pub log: LogConfig,
+    pub metrics: MetricsConfig,
+    pub storage: StorageConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    /// Optional plain-HTTP listener that only redirects to HTTPS. Empty disables it.
+    pub redirect_listen: String,
+    pub max_body_bytes: u64,
+    pub header_read_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_connections: u32,
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain. Both empty: a self-signed certificate kept in `<data_dir>/tls/`.
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter: `info`, `debug`, `helpdeskd=debug,info`, …
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// File holding a bearer token that lets non-loopback clients read `/metrics`.
+    pub token_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub readers_per_database: u32,
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("/var/lib/helpdeskd"),
+            master_key_file: PathBuf::new(),
+            public_url: String::new(),
+            http: HttpConfig::default(),
+            tls: TlsConfig::default(),
+            log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            redirect_listen: String::new(),
+            max_body_bytes: 32 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            request_timeout_secs: 60,
+            max_connections: 4096,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            readers_per_database: 4,
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+/// A configuration problem: where it came from, which key, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub origin: String,
+    pub key: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}: key `{}`: {}", self.origin, key, self.reason),
+            None => write!(f, "{}: {}", self.origin, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads `file` (if any), applies `HELPDESKD_*` variables from `env`, and validates.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let file_origin = file
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "built-in defaults".into());
+        let mut table = match file {
+            Some(path) => read_table(path)?,
+            None => toml::Table::new(),
+        };
+        let env_origins = apply_env(&mut table, env)?;
+        let origin_of = |key: &str| {
+            env_origins
+                .get(key)
+                .map(|var| format!("environment variable {var}"))
+                .unwrap_or_else(|| file_origin.clone())
+        };
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let key = e.path().to_string();
+                let reason = e.inner().to_string();
+                let key = unknown_field_key(&key, &reason).unwrap_or(key);
+                ConfigError {
+                    origin: origin_of(&key),
+                    key: Some(key),
+                    reason: one_line(&reason),
+                }
+            })?;
+        config.validate().map_err(|(key, reason)| ConfigError {
+            origin: origin_of(key),
+            key: Some(key.to_string()),
+            reason,
+        })?;
+        Ok(config)
+    }
+
+    /// The master key file, with the empty default resolved against `data_dir`.
+    pub fn master_key_path(&self) -> PathBuf {
+        if self.master_key_file.as_os_str().is_empty() {
+            self.data_dir.join("master.key")
+        } else {
+            self.master_key_file.clone()
+        }
+    }
+
+    pub fn redirect_listen(&self) -> Option<SocketAddr> {
+        self.http.redirect_listen.parse().ok()
+    }
+
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let positive = |key, value: u64| {
+            if value == 0 {
+                Err((key, "must be greater than 0".to_string()))
+            } else {
+                Ok(())
+            }
+        };
+        if !self.data_dir.is_absolute() && self.data_dir.as_os_str().is_empty() {
+            return Err(("data_dir", "must not be empty".into()));
+        }
+        if !self.http.redirect_listen.is_empty()
+            && self.http.redirect_listen.parse::<SocketAddr>().is_err()
+        {
+            return Err((
+                "http.redirect_listen",
+                format!(
+                    "`{}` is not an ADDRESS:PORT (or empty to disable)",
+                    self.http.redirect_listen
+                ),
+            ));
+        }
+        positive("http.max_body_bytes", self.http.max_body_bytes)?;
+        positive(
+            "http.header_read_timeout_secs",
+            self.http.header_read_timeout_secs,
+        )?;
+        positive("http.request_timeout_secs", self.http.request_timeout_secs)?;
+        positive("http.max_connections", self.http.max_connections.into())?;
+        positive("http.shutdown_grace_secs", self.http.shutdown_grace_secs)?;
+        if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
+            return Err((
+                "tls.cert_file",
+                "tls.cert_file and tls.key_file must be set together (or both left empty for a self-signed certificate)".into(),
+            ));
+        }
+        if !(1..=64).contains(&self.storage.readers_per_database) {
+            return Err((
+                "storage.readers_per_database",
+                "must be between 1 and 64".into(),
+            ));
+        }
+        if !self.public_url.is_empty() && !self.public_url.starts_with("https://") {
+            return Err(("public_url", "must start with https://".into()));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            return Err(("log.level", format!("not a valid log filter: {e}")));
+        }
+        Ok(())
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        origin: origin.clone(),
+        key: None,
+        reason: format!("cannot read the configuration file: {e}"),
+    })?;
+    text.parse::<toml::Table>().map_err(|e| {
+        let position = e
+            .span()
+            .map(|span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+                format!("line {line}, column {column}: ")
+            })
+            .unwrap_or_default();
+        ConfigError {
+            origin,
+            key: None,
+            reason: format!("invalid TOML at {position}{}", one_line(e.message())),
+        }
+    })
+}
+
+/// Applies `HELPDESKD_<SECTION>_<KEY>` (or `HELPDESKD_<KEY>` for top-level keys) over the
+/// file's values. Returns which variable set which key.
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let defaults = match toml::Value::try_from(Config::default()) {
+        Ok(toml::Value::Table(t)) => t,
+        _ => toml::Table::new(),
+    };
+    let mut origins = HashMap::new();
+    for (var, raw) in env {
+        let Some(name) = var.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        let Some((section, key, default)) = env_target(&defaults, &name) else {
+            return Err(ConfigError {
+                origin: format!("environment variable {var}"),
+                key: None,
+                reason: "does not name a configuration key (expected HELPDESKD_<SECTION>_<KEY>, e.g. HELPDESKD_HTTP_LISTEN)".into(),
+            });
+        };
+        let value = match default {
+            toml::Value::String(_) => toml::Value::String(raw),
+            _ => parse_scalar(&raw).unwrap_or(toml::Value::String(raw)),
+        };
+        let dotted = match &section {
+            Some(s) => format!("{s}.{key}"),
+            None => key.clone(),
+        };
+        let target = match section {
+            Some(section) => {
+                let entry = table
+                    .entry(section)
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                match entry {
+                    toml::Value::Table(t) => t,
+                    _ => continue,
+                }
+            }
+            None => &mut *table,
+        };
+        target.insert(key, value);
+        origins.insert(dotted, var);
+    }
+    Ok(origins)
+}
+
+/// Finds which (section, key) an environment variable name means, by the defaults' shape.
+fn env_target<'a>(
+    defaults: &'a toml::Table,
+    name: &str,
+) -> Option<(Option<String>, String, &'a toml::Value)> {
+    if let Some(value) = defaults.get(name).filter(|v| !v.is_table()) {
+        return Some((None, name.to_string(), value));
+    }
+    defaults.iter().find_map(|(section, inner)| {
+        let rest = name.strip_prefix(section.as_str())?.strip_prefix('_')?;
+        let value = inner.as_table()?.get(rest)?;
+        Some((Some(section.clone()), rest.to_string(), value))
+    })
+}
+
+fn parse_scalar(raw: &str) -> Option<toml::Value> {
+    let table: toml::Table = format!("v = {raw}").parse().ok()?;
+    table.get("v").cloned()
+}
+
+/// serde reports an unknown field at its parent's path; name the field itself.
+fn unknown_field_key(path: &str, reason: &str) -> Option<String> {
+    let rest = reason.strip_prefix("unknown field `")?;
+    let field = &rest[..rest.find('`')?];
+    Some(if path.is_empty() || path == "." {
+        field.to_string()
+    } else {
+        format!("{path}.{field}")
+    })
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("helpdeskd.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(
+            Some(&path),
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = load_text("", &[]).unwrap();
+        assert_eq!(config.http.listen.port(), 8443);
+        assert_eq!(
+            config.master_key_path(),
+            Path::new("/var/lib/helpdeskd/master.key")
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_section() {
+        let err = load_text("[http]\nlisten_port = 1\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("http.listen_port"));
+        assert!(err.origin.ends_with("helpdeskd.toml"));
+        assert!(!err.to_string().contains('\n'));
+        let top = load_text("colour = \"red\"\n", &[]).unwrap_err();
+        assert_eq!(top.key.as_deref(), Some("colour"));
+    }
+
+    #[test]
+    fn bad_value_names_key_and_reason() {
+        let err = load_text("[http]\nlisten = \"nonsense\"\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("http.listen"));
+        let err = load_text("[http]\nmax_connections = -3\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("http.max_connections"));
+        let err = load_text("[http]\nrequest_timeout_secs = 0\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("http.request_timeout_secs"));
+        let err = load_text("[tls]\ncert_file = \"/a.pem\"\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("tls.cert_file"));
+    }
+
+    #[test]
+    fn syntax_error_gives_position() {
+        let err = load_text("[http\n", &[]).unwrap_err();
+        assert!(err.reason.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_is_named_in_errors() {
+        let config = load_text(
+            "[http]\nlisten = \"127.0.0.1:9000\"\n",
+            &[
+                ("HELPDESKD_HTTP_LISTEN", "127.0.0.1:9100"),
+                ("HELPDESKD_STORAGE_READERS_PER_DATABASE", "2"),
+                ("HELPDESKD_PUBLIC_URL", "https://help.example"),
+                ("PATH", "/bin"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.http.listen.port(), 9100);
+        assert_eq!(config.storage.readers_per_database, 2);
+        assert_eq!(config.public_url, "https://help.example");
+        let err = load_text("", &[("HELPDESKD_HTTP_LISTEN", "bogus")]).unwrap_err();
+        assert_eq!(err.origin, "environment variable HELPDESKD_HTTP_LISTEN");
+        assert_eq!(err.key.as_deref(), Some("http.listen"));
+        let err = load_text("", &[("HELPDESKD_HTTP_LISTN", "x")]).unwrap_err();
+        assert!(err.origin.contains("HELPDESKD_HTTP_LISTN"));
+    }
+
+    #[test]
+    fn shipped_config_file_is_valid_and_complete() {
+        let shipped = include_str!("../etc/helpdeskd.toml");
+        let config = load_text(shipped, &[]).unwrap();
+        assert_eq!(config.data_dir, Path::new("/var/lib/helpdeskd"));
+        // Every key of the defaults is documented in the shipped file (commented or not).
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        for (section, value) in defaults.as_table().unwrap() {
+            match value.as_table() {
+                Some(keys) => {
+                    assert!(shipped.contains(&format!("[{section}]")), "[{section}]");
+                    for key in keys.keys() {
+                        assert!(shipped.contains(&format!("{key} =")), "{section}.{key}");
+                    }
+                }
+                None => assert!(shipped.contains(&format!("{section} =")), "{section}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! What every domain's HTTP routes share: the JSON error type, extractors, the page layout
+//! and the OpenAPI document.
+
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod page;
+
+pub use error::ApiError;
+pub use extract::{ApiJson, ClientAddr, CurrentAccount};

@@ -1,0 +1,94 @@
+//! `/api/v1/openapi.json`: the API's description, grown with each domain.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+pub fn spec() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "helpdeskd API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "REST API of helpdeskd. Every error is {\"error\": {\"code\", \"message\"}}."
+        },
+        "security": [{"basic": []}],
+        "paths": {
+            "/healthz": {"get": {
+                "summary": "Liveness", "security": [],
+                "responses": {"200": {"description": "The daemon answers",
+                    "content": {"application/json": {"schema": {"type": "object",
+                        "properties": {"status": {"const": "ok"}}}}}}}
+            }},
+            "/metrics": {"get": {
+                "summary": "Prometheus metrics (loopback clients, or bearer metrics token)",
+                "security": [{}, {"metricsToken": []}],
+                "responses": {"200": {"description": "OpenMetrics text"}, "403": error_response("Not loopback and no valid token")}
+            }},
+            "/api/v1/account": {"get": {
+                "summary": "The account this host name reaches",
+                "responses": {"200": {"description": "The account",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Account"}}}},
+                    "401": error_response("Missing or wrong credentials"),
+                    "404": error_response("No account on this host name")}
+            }},
+            "/api/v1/me": {"get": {
+                "summary": "The authenticated user",
+                "responses": {"200": {"description": "The user",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+                    "401": error_response("Missing or wrong credentials")}
+            }},
+            "/api/v1/users": {
+                "get": {
+                    "summary": "Users of the account",
+                    "responses": {"200": {"description": "All users",
+                        "content": {"application/json": {"schema": {"type": "object",
+                            "properties": {"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}}}}},
+                        "401": error_response("Missing or wrong credentials")}
+                },
+                "post": {
+                    "summary": "Add a user (owner and admins add agents; only the owner adds admins)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewUser"}}}},
+                    "responses": {"201": {"description": "Created",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+                        "401": error_response("Missing or wrong credentials"),
+                        "403": error_response("Role may not add this role"),
+                        "409": error_response("Email already used"),
+                        "422": error_response("Invalid field")}
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic", "description": "email and password"},
+                "metricsToken": {"type": "http", "scheme": "bearer"}
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}},
+                "Account": {"type": "object", "properties": {
+                    "slug": {"type": "string"}, "name": {"type": "string"},
+                    "state": {"enum": ["trial", "active", "billing_failed", "suspended", "terminated", "deleted"]}}},
+                "User": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+                    "role": {"enum": ["owner", "admin", "agent"]}}},
+                "NewUser": {"type": "object", "required": ["email", "name", "role", "password"],
+                    "additionalProperties": false, "properties": {
+                    "email": {"type": "string"}, "name": {"type": "string"},
+                    "role": {"enum": ["admin", "agent"]},
+                    "password": {"type": "string", "minLength": 12}}}
+            }
+        }
+    })
+}

@@ -1,0 +1,56 @@
+//! The HTML shell of server-rendered pages and the static assets they use.
+//!
+//! Pages carry no inline script or style (the CSP forbids both); everything they load is
+//! served by the daemon itself.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+
+const APP_CSS: &str = include_str!("assets/app.css");
+
+pub fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · helpdeskd" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                main class="card" {
+                    p class="brand" { "helpdeskd" }
+                    (body)
+                }
+            }
+        }
+    }
+}
+
+/// A page with a status code.
+pub struct Page(pub StatusCode, pub Markup);
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, self.1).into_response();
+        // Pages may hold one-time tokens: never cache them anywhere.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+}
+
+pub async fn app_css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        APP_CSS,
+    )
+}

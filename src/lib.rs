@@ -1,0 +1,14 @@
+//! helpdeskd: an on-premise helpdesk and live-chat server. See ARCHITECTURE.md for the map.
+
+pub mod accounts;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod http;
+pub mod logging;
+pub mod metrics;
+pub mod server;
+pub mod setup;
+pub mod store;
+pub mod systemd;

@@ -1,0 +1,182 @@
+//! The `helpdeskd` command line. Each subcommand's work lives in `cli/` or in the library.
+
+mod cli;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "helpdeskd",
+    version,
+    about = "On-premise helpdesk and live-chat server",
+    long_about = "On-premise helpdesk and live-chat server.\n\nExit codes: 0 success, 1 operational failure, 2 bad usage or bad configuration."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the configuration and data are. Without both, the packaged paths are used.
+#[derive(Args, Clone, Debug)]
+pub struct DataArgs {
+    /// Configuration file [default: /etc/helpdeskd/helpdeskd.toml when present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Data directory; overrides `data_dir` (without --config, built-in defaults are used)
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon (HTTPS); creates keys, databases and a first account on first start
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// HTTPS listen address, overriding `http.listen`; port 0 picks a free port
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<SocketAddr>,
+    },
+    /// Create the master key, databases, first account and certificate (idempotent)
+    Init {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage the accounts this appliance hosts
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage the people of an account
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print a fresh one-time setup link for an account without owner (older links die)
+    SetupLink {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug [default: the first account]
+        #[arg(long, value_name = "SLUG")]
+        account: Option<String>,
+    },
+    /// Check configuration, keys, database integrity, certificate and disk space
+    Doctor {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Configuration tools
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account reached by one or more host names
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Short identifier: lowercase letters, digits, dashes
+        #[arg(long)]
+        slug: String,
+        /// Display name
+        #[arg(long)]
+        name: String,
+        /// Host name that reaches the account (repeatable)
+        #[arg(long = "host", value_name = "HOST")]
+        hosts: Vec<String>,
+        /// Start in the trial state instead of active
+        #[arg(long)]
+        trial: bool,
+    },
+    /// List accounts
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one account
+    Show {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        slug: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person to an account; the password is read from standard input
+    Add {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// owner (only when the account has none), admin or agent
+        #[arg(long, value_parser = ["owner", "admin", "agent"])]
+        role: String,
+        /// Read the password from the first line of standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file and the HELPDESKD_* environment
+    Check {
+        /// Configuration file [default: /etc/helpdeskd/helpdeskd.toml]
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Databases, keys and certificates are private to the service user (the unit sets the
+    // same with UMask=); group members (admins in group helpdeskd) may read, others nothing.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    let result = match cli.command {
+        Command::Serve { data, listen } => cli::serve::run(&data, listen),
+        Command::Init { data } => cli::init::run(&data),
+        Command::Account(AccountCommand::Create {
+            data,
+            slug,
+            name,
+            hosts,
+            trial,
+        }) => cli::account::create(&data, slug, name, hosts, trial),
+        Command::Account(AccountCommand::List { data, json }) => cli::account::list(&data, json),
+        Command::Account(AccountCommand::Show { data, slug, json }) => {
+            cli::account::show(&data, &slug, json)
+        }
+        Command::User(UserCommand::Add {
+            data,
+            account,
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => cli::user::add(&data, &account, email, name, &role, password_stdin),
+        Command::SetupLink { data, account } => cli::setup_link::run(&data, account.as_deref()),
+        Command::Doctor { data } => cli::doctor::run(&data),
+        Command::Config(ConfigCommand::Check { config }) => cli::config_check::run(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.exit_code)
+        }
+    }
+}

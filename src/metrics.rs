@@ -1,0 +1,132 @@
+//! Prometheus metrics of the daemon.
+
+use std::sync::atomic::Ordering;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+use crate::store::Store;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabels {
+    class: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DatabaseLabels {
+    database: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<StatusLabels, Counter>,
+    connections_open: Gauge,
+    tls_handshake_failures: Counter,
+    db_commits: Family<DatabaseLabels, Gauge>,
+    db_writes: Family<DatabaseLabels, Gauge>,
+}
+
+/// Decrements the open-connection gauge when the connection ends.
+pub struct OpenConnection<'a>(&'a Gauge);
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("helpdeskd");
+        let requests = Family::<StatusLabels, Counter>::default();
+        let connections_open = Gauge::default();
+        let tls_handshake_failures = Counter::default();
+        let db_commits = Family::<DatabaseLabels, Gauge>::default();
+        let db_writes = Family::<DatabaseLabels, Gauge>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by status class",
+            requests.clone(),
+        );
+        registry.register(
+            "connections_open",
+            "Client connections open now",
+            connections_open.clone(),
+        );
+        registry.register(
+            "tls_handshake_failures",
+            "TLS handshakes that failed or timed out",
+            tls_handshake_failures.clone(),
+        );
+        registry.register(
+            "db_commits",
+            "Write transactions committed (one fsync each) since start",
+            db_commits.clone(),
+        );
+        registry.register(
+            "db_writes",
+            "Write jobs committed since start (writes per commit = db_writes / db_commits)",
+            db_writes.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            connections_open,
+            tls_handshake_failures,
+            db_commits,
+            db_writes,
+        }
+    }
+
+    pub fn request_finished(&self, status: u16) {
+        let class = match status {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.requests.get_or_create(&StatusLabels { class }).inc();
+    }
+
+    pub fn connection_opened(&self) -> OpenConnection<'_> {
+        self.connections_open.inc();
+        OpenConnection(&self.connections_open)
+    }
+
+    pub fn tls_handshake_failed(&self) {
+        self.tls_handshake_failures.inc();
+    }
+
+    pub fn render(&self, store: &Store) -> String {
+        for db in store.open_databases() {
+            if let Some(stats) = db.writer_stats() {
+                let labels = DatabaseLabels {
+                    database: db.name().to_string(),
+                };
+                let commits = stats.commits.load(Ordering::Relaxed);
+                let writes = stats.writes.load(Ordering::Relaxed);
+                self.db_commits
+                    .get_or_create(&labels)
+                    .set(i64::try_from(commits).unwrap_or(i64::MAX));
+                self.db_writes
+                    .get_or_create(&labels)
+                    .set(i64::try_from(writes).unwrap_or(i64::MAX));
+            }
+        }
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -1,0 +1,134 @@
+//! One encrypted database: its single writer thread and its pool of readers.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+use super::connection::{self, Access};
+use super::keys::SecretKey;
+use super::migrations::{self, Migration, MigrationReport};
+use super::readers::ReaderPool;
+use super::writer::{Writer, WriterStats};
+
+/// Everything needed to open (and if asked, create and migrate) one database.
+pub struct OpenSpec<'a> {
+    pub name: String,
+    pub path: &'a Path,
+    pub key: &'a SecretKey,
+    pub create: bool,
+    pub migrations: &'static [Migration],
+    pub backup_dir: &'a Path,
+    pub readers: usize,
+    pub busy_timeout: Duration,
+    pub now_unix: i64,
+}
+
+pub struct Database {
+    name: String,
+    path: PathBuf,
+    writer: Option<Writer>,
+    readers: Arc<ReaderPool>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Database {
+    /// Blocking: opens, verifies the key, migrates, and starts the writer thread.
+    pub fn open(spec: OpenSpec<'_>) -> Result<(Database, MigrationReport), StoreError> {
+        let conn = connection::open(
+            spec.path,
+            spec.key,
+            Access::Writer {
+                create: spec.create,
+            },
+            spec.busy_timeout,
+        )?;
+        let report = migrations::apply(
+            &conn,
+            spec.path,
+            spec.key,
+            spec.migrations,
+            spec.backup_dir,
+            spec.now_unix,
+        )?;
+        let (writer, thread) =
+            Writer::spawn(spec.name.clone(), conn, checkpoint_on_exit).map_err(|source| {
+                StoreError::Io {
+                    path: spec.path.to_path_buf(),
+                    source,
+                }
+            })?;
+        let readers = ReaderPool::new(
+            spec.path.to_path_buf(),
+            spec.key.clone(),
+            spec.readers,
+            spec.busy_timeout,
+        );
+        Ok((
+            Database {
+                name: spec.name,
+                path: spec.path.to_path_buf(),
+                writer: Some(writer),
+                readers: Arc::new(readers),
+                thread: Mutex::new(Some(thread)),
+            },
+            report,
+        ))
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` in a write transaction; returns once it is durably committed.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => Err(StoreError::Closed.into()),
+        }
+    }
+
+    /// Runs `work` on a read-only connection on a blocking thread.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        self.readers.read(work).await
+    }
+
+    pub fn writer_stats(&self) -> Option<&WriterStats> {
+        self.writer.as_ref().map(|w| w.stats())
+    }
+}
+
+impl Drop for Database {
+    /// Lets the writer finish queued jobs, checkpoint the WAL and close cleanly.
+    fn drop(&mut self) {
+        self.readers.close_idle();
+        self.writer.take();
+        let thread = self.thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn checkpoint_on_exit(conn: &Connection) {
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+        tracing::warn!(error = %e, "final WAL checkpoint failed; the WAL is replayed at next open");
+    }
+}

@@ -1,0 +1,69 @@
+//! The schemas of the appliance database and of each account database, as migrations.
+//!
+//! Each domain owns its queries; the tables they run on are declared here so that one place
+//! says what a database holds and in which version.
+
+use super::migrations::Migration;
+
+/// `system.db`: accounts and their host names, wrapped account keys, setup tokens, audit.
+/// Holds no personal data of any account's people.
+pub const SYSTEM: &[Migration] = &[Migration {
+    version: 1,
+    sql: r#"
+CREATE TABLE accounts (
+    id               TEXT PRIMARY KEY,
+    slug             TEXT NOT NULL UNIQUE,
+    name             TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN
+                       ('trial', 'active', 'billing_failed', 'suspended', 'terminated', 'deleted')),
+    state_changed_at INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE account_hosts (
+    host       TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
+) STRICT;
+
+-- Destroying a row here makes every copy of that account's data unreadable.
+CREATE TABLE account_keys (
+    account_id  TEXT PRIMARY KEY,
+    wrapped_key BLOB NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+-- At most one live setup token per account; a new one replaces the old.
+CREATE TABLE setup_tokens (
+    account_id TEXT PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    token_hash BLOB NOT NULL UNIQUE,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+) STRICT;
+
+CREATE TABLE appliance_audit (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    account_id TEXT,
+    detail     TEXT NOT NULL DEFAULT ''
+) STRICT;
+"#,
+}];
+
+/// `accounts/<id>/account.db`: everything of one account.
+pub const ACCOUNT: &[Migration] = &[Migration {
+    version: 1,
+    sql: r#"
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'agent')),
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE UNIQUE INDEX users_one_owner ON users(role) WHERE role = 'owner';
+"#,
+}];
