@@ -340,6 +340,8 @@ fn unknown_field_key(path: &str, reason: &str) -> Option<String> {
     let field = &rest[..rest.find('`')?];
     Some(if path.is_empty() || path == "." {
         field.to_string()
+    } else if path == field || path.ends_with(&format!(".{field}")) {
+        path.to_string()
     } else {
         format!("{path}.{field}")
     })

@@ -209,9 +209,9 @@ fn check_disk(dir: &Path) -> Outcome {
             "check the mount".into(),
         );
     };
-    let block = stat.fragment_size() as u64;
-    let free = stat.blocks_available() as u64 * block;
-    let total = (stat.blocks() as u64 * block).max(1);
+    let block = stat.fragment_size();
+    let free = stat.blocks_available() * block;
+    let total = (stat.blocks() * block).max(1);
     let percent = free * 100 / total;
     let detail = format!(
         "{} MiB free ({percent}%) on {}",

@@ -442,3 +442,159 @@ fn integrity_problems(conn: &rusqlite::Connection) -> Vec<String> {
     collect("PRAGMA integrity_check", Some("ok"));
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> StoreOptions {
+        StoreOptions {
+            readers_per_database: 2,
+            busy_timeout: Duration::from_secs(1),
+        }
+    }
+
+    fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open(
+            DataLayout::new(dir),
+            &KeySource::File(dir.join("master.key")),
+            options(),
+            OpenMode::CreateIfMissing,
+            0,
+        )
+    }
+
+    #[test]
+    fn a_wrong_key_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let db = dir.path().join("system.db");
+        let before = std::fs::read(&db).unwrap();
+        std::fs::remove_file(dir.path().join("master.key")).unwrap();
+        MasterKey::create(&dir.path().join("master.key")).unwrap();
+        let err = open(dir.path()).err().unwrap();
+        assert!(matches!(err, StoreError::WrongKey { .. }), "{err}");
+        assert_eq!(before, std::fs::read(&db).unwrap());
+    }
+
+    #[test]
+    fn a_missing_key_never_creates_a_new_one_for_existing_data() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        std::fs::remove_file(dir.path().join("master.key")).unwrap();
+        let err = open(dir.path()).err().unwrap();
+        assert!(
+            matches!(err, StoreError::Key(KeyError::Missing { .. })),
+            "{err}"
+        );
+        assert!(!dir.path().join("master.key").exists());
+    }
+
+    #[test]
+    fn existing_mode_refuses_an_empty_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Store::open(
+            DataLayout::new(dir.path()),
+            &KeySource::File(dir.path().join("master.key")),
+            options(),
+            OpenMode::Existing,
+            0,
+        )
+        .err()
+        .unwrap();
+        assert!(matches!(err, StoreError::NotInitialized { .. }));
+        assert!(!dir.path().join("master.key").exists());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_share_commits_and_a_failing_job_spoils_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(dir.path()).unwrap());
+        let db = store.create_account_database("acc", 0).await.unwrap();
+        db.write(|conn| -> Result<(), StoreError> {
+            conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..200i64 {
+            let db = db.clone();
+            tasks.spawn(async move {
+                db.write(move |conn| -> Result<(), StoreError> {
+                    if n == 7 {
+                        conn.execute("INSERT INTO t (n) VALUES (1000)", [])?;
+                        return Err(StoreError::Invariant("job 7 fails on purpose".into()));
+                    }
+                    conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                    Ok(())
+                })
+                .await
+                .is_ok()
+            });
+        }
+        let mut ok = 0;
+        while let Some(result) = tasks.join_next().await {
+            ok += usize::from(result.unwrap());
+        }
+        assert_eq!(ok, 199);
+        let (count, stray): (i64, i64) = db
+            .read(|conn| -> Result<_, StoreError> {
+                Ok(conn.query_row(
+                    "SELECT count(*), count(*) FILTER (WHERE n = 1000) FROM t",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (count, stray),
+            (199, 0),
+            "the failed job was rolled back alone"
+        );
+        let stats = db.writer_stats().unwrap();
+        let commits = stats.commits.load(std::sync::atomic::Ordering::Relaxed);
+        let writes = stats.writes.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(writes, 201);
+        assert!(
+            commits < writes,
+            "group commit batched {writes} writes into {commits} commits"
+        );
+    }
+
+    #[tokio::test]
+    async fn account_databases_reopen_with_their_wrapped_key() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Arc::new(open(dir.path()).unwrap());
+            let db = store.create_account_database("acc", 0).await.unwrap();
+            db.write(|conn| -> Result<(), StoreError> {
+                conn.execute_batch("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('kept');")?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+            store.close_accounts();
+        }
+        let store = Arc::new(open(dir.path()).unwrap());
+        let db = store.account("acc", 0).await.unwrap();
+        let value: String = db
+            .read(|conn| -> Result<_, StoreError> {
+                Ok(conn.query_row("SELECT v FROM t", [], |r| r.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(value, "kept");
+        assert!(matches!(
+            store.account("nope", 0).await.err().unwrap(),
+            StoreError::NoAccountKey(_)
+        ));
+        let reports = tokio::task::spawn_blocking(move || store.check_integrity())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(reports.len(), 2);
+        assert!(reports.iter().all(|r| r.problems.is_empty()));
+    }
+}
