@@ -161,6 +161,11 @@ impl Config {
                 let key = e.path().to_string();
                 let reason = e.inner().to_string();
                 let key = unknown_field_key(&key, &reason).unwrap_or(key);
+                let reason = one_line(&reason);
+                let reason = reason
+                    .strip_suffix(&format!(" in `{key}`"))
+                    .unwrap_or(&reason)
+                    .to_string();
                 ConfigError {
                     origin: origin_of(&key),
                     key: Some(key),

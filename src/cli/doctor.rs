@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use helpdeskd::config::Config;
-use helpdeskd::server::tls::{CertificateFiles, load_certified_key};
+use helpdeskd::server::tls::{CertificateFiles, load_certified_key, not_after};
 use helpdeskd::store::{DataLayout, KeySource, MasterKey, OpenMode};
 
 use super::{CliResult, load_config, open_store};
@@ -170,12 +170,7 @@ fn check_certificate(config: &Config) -> Outcome {
                 .into(),
         );
     }
-    let expiry = std::fs::read(&files.cert).ok().and_then(|pem| {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).ok()?;
-        let cert = pem.parse_x509().ok()?;
-        Some(cert.validity().not_after.timestamp())
-    });
-    let Some(not_after) = expiry else {
+    let Some(not_after) = not_after(&files.cert).map(|t| t.unix_timestamp()) else {
         return Outcome::Fail(
             format!("{} cannot be parsed", files.cert.display()),
             "install a valid PEM certificate".into(),

@@ -65,24 +65,53 @@ impl CertificateFiles {
         }
     }
 
-    /// Generates the self-signed pair once, if this is the self-signed location and it is empty.
+    /// Generates the self-signed pair if this is the self-signed location and it is empty,
+    /// or its certificate expires within 30 days.
     pub fn ensure_self_signed(&self) -> Result<(), TlsError> {
-        if !self.self_signed || self.cert.exists() {
+        if !self.self_signed {
             return Ok(());
         }
+        if let Some(not_after) = not_after(&self.cert) {
+            if not_after - time::OffsetDateTime::now_utc() > time::Duration::days(30) {
+                return Ok(());
+            }
+        }
+        let now = time::OffsetDateTime::now_utc();
         let names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
-        let generated = rcgen::generate_simple_self_signed(names)
-            .map_err(|e| TlsError::Generate(e.to_string()))?;
+        let generate = || -> Result<(String, String), rcgen::Error> {
+            let mut params = rcgen::CertificateParams::new(names)?;
+            params
+                .distinguished_name
+                .push(rcgen::DnType::CommonName, "helpdeskd self-signed");
+            params.not_before = now - time::Duration::days(1);
+            params.not_after = now + time::Duration::days(SELF_SIGNED_DAYS);
+            let key = rcgen::KeyPair::generate()?;
+            let cert = params.self_signed(&key)?;
+            Ok((cert.pem(), key.serialize_pem()))
+        };
+        let (cert_pem, key_pem) = generate().map_err(|e| TlsError::Generate(e.to_string()))?;
         if let Some(dir) = self.key.parent() {
             fs::create_dir_all(dir).map_err(|source| TlsError::Write {
                 path: dir.to_path_buf(),
                 source,
             })?;
         }
-        write_private(&self.key, generated.signing_key.serialize_pem().as_bytes())?;
-        write_private(&self.cert, generated.cert.pem().as_bytes())?;
+        write_private(&self.key, key_pem.as_bytes())?;
+        write_private(&self.cert, cert_pem.as_bytes())?;
         Ok(())
     }
+}
+
+/// How long a generated self-signed certificate is valid; it is renewed at start 30 days
+/// before it ends.
+const SELF_SIGNED_DAYS: i64 = 5 * 365;
+
+/// The end of validity of the first certificate in a PEM file.
+pub fn not_after(cert_file: &Path) -> Option<time::OffsetDateTime> {
+    let pem = fs::read(cert_file).ok()?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).ok()?;
+    let cert = pem.parse_x509().ok()?;
+    time::OffsetDateTime::from_unix_timestamp(cert.validity().not_after.timestamp()).ok()
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TlsError> {

@@ -37,6 +37,13 @@ pub fn open(
         path: path.to_path_buf(),
         source,
     })?;
+    // SQLCipher would print its own errors (e.g. a wrong key's HMAC failure) on stderr;
+    // every failure reaches the caller as an error instead.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
     // PRAGMA key takes no bound parameters; the value is hex we produced ourselves.
     let pragma = zeroize::Zeroizing::new(format!(
         "PRAGMA key = \"{}\";",
