@@ -38,6 +38,7 @@ pub struct HttpConfig {
     pub max_body_bytes: u64,
     pub header_read_timeout_secs: u64,
     pub request_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
     pub max_connections: u32,
     pub shutdown_grace_secs: u64,
 }
@@ -94,6 +95,7 @@ impl Default for HttpConfig {
             max_body_bytes: 32 * 1024 * 1024,
             header_read_timeout_secs: 10,
             request_timeout_secs: 60,
+            idle_timeout_secs: 120,
             max_connections: 4096,
             shutdown_grace_secs: 20,
         }
@@ -221,6 +223,7 @@ impl Config {
             self.http.header_read_timeout_secs,
         )?;
         positive("http.request_timeout_secs", self.http.request_timeout_secs)?;
+        positive("http.idle_timeout_secs", self.http.idle_timeout_secs)?;
         positive("http.max_connections", self.http.max_connections.into())?;
         positive("http.shutdown_grace_secs", self.http.shutdown_grace_secs)?;
         if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {

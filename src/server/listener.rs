@@ -15,6 +15,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use super::idle::IdleTimeout;
 use crate::http::ClientAddr;
 use crate::metrics::Metrics;
 
@@ -23,6 +24,7 @@ pub struct Limits {
     pub max_connections: usize,
     pub header_read_timeout: Duration,
     pub handshake_timeout: Duration,
+    pub idle_timeout: Duration,
     pub shutdown_grace: Duration,
 }
 
@@ -65,6 +67,7 @@ pub async fn serve(
         let (builder, tls, app, metrics) =
             (builder.clone(), tls.clone(), app.clone(), metrics.clone());
         let handshake_timeout = limits.handshake_timeout;
+        let (first_byte, idle) = (limits.header_read_timeout, limits.idle_timeout);
         tokio::spawn(async move {
             let _permit = permit;
             let _open = metrics.connection_opened();
@@ -78,8 +81,9 @@ pub async fn serve(
                 Some(acceptor) => {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls_stream)) => {
-                            let conn = builder
-                                .serve_connection_with_upgrades(TokioIo::new(tls_stream), service);
+                            // Timed above TLS: the deadlines are about HTTP bytes.
+                            let io = IdleTimeout::new(tls_stream, first_byte, idle);
+                            let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
                             watcher.watch(conn.into_owned()).await
                         }
                         Ok(Err(e)) => {
@@ -95,8 +99,8 @@ pub async fn serve(
                     }
                 }
                 None => {
-                    let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let io = IdleTimeout::new(stream, first_byte, idle);
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
                     watcher.watch(conn.into_owned()).await
                 }
             };

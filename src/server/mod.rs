@@ -2,6 +2,7 @@
 //! tells systemd when it is ready, and stops gracefully.
 
 mod health;
+mod idle;
 mod listener;
 mod middleware;
 mod redirect;
@@ -83,6 +84,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         max_connections: config.http.max_connections as usize,
         header_read_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
         handshake_timeout: Duration::from_secs(config.http.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(config.http.idle_timeout_secs),
         shutdown_grace: Duration::from_secs(config.http.shutdown_grace_secs),
     };
     let (stop, stopped) = watch::channel(false);
