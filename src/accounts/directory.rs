@@ -77,7 +77,7 @@ fn load(conn: &Connection) -> Result<Snapshot, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT a.id, a.slug, a.name, a.state, h.host
          FROM accounts a LEFT JOIN account_hosts h ON h.account_id = a.id
-         ORDER BY a.created_at",
+         ORDER BY a.created_at, a.rowid",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((

@@ -59,7 +59,7 @@ fn unique_violation(e: rusqlite::Error, taken: impl FnOnce() -> AccountError) ->
 
 pub fn list(conn: &Connection) -> Result<Vec<Account>, AccountError> {
     let mut stmt = conn.prepare(
-        "SELECT id, slug, name, state, created_at FROM accounts ORDER BY created_at, slug",
+        "SELECT id, slug, name, state, created_at FROM accounts ORDER BY created_at, rowid",
     )?;
     let rows = stmt.query_map([], row_to_account)?;
     let mut accounts = rows.collect::<Result<Vec<_>, _>>()?;

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use helpdeskd::accounts::{self, Account, NewAccount};
+use helpdeskd::accounts::{self, Account, AccountError, NewAccount};
 use helpdeskd::auth::users;
 use helpdeskd::clock::rfc3339;
 use helpdeskd::store::{OpenMode, Store};
@@ -29,7 +29,12 @@ pub fn create(
         };
         accounts::create(&store, clock.as_ref(), new, "cli")
             .await
-            .map_err(CliError::failure)
+            .map_err(|e| match e {
+                AccountError::InvalidSlug(_)
+                | AccountError::InvalidName(_)
+                | AccountError::InvalidHost(_) => CliError::usage(e),
+                other => CliError::failure(other),
+            })
     })?;
     println!(
         "created account {} ({}), state {}, hosts: {}",

@@ -2,7 +2,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use helpdeskd::accounts;
-use helpdeskd::auth::{NewUser, Role, users};
+use helpdeskd::auth::{NewUser, Role, UserError, users};
 use helpdeskd::store::OpenMode;
 use zeroize::Zeroizing;
 
@@ -49,7 +49,12 @@ pub fn add(
         };
         users::create(&db, clock.as_ref(), new)
             .await
-            .map_err(CliError::failure)
+            .map_err(|e| match e {
+                UserError::InvalidEmail
+                | UserError::InvalidName(_)
+                | UserError::WeakPassword(_) => CliError::usage(e),
+                other => CliError::failure(other),
+            })
     })?;
     println!(
         "added {} {} <{}> to account {slug}",

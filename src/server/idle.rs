@@ -96,7 +96,8 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::TimedOut);
 
         let (mut client2, server2) = tokio::io::duplex(64);
-        let mut guarded = IdleTimeout::new(server2, Duration::from_secs(2), Duration::from_secs(10));
+        let mut guarded =
+            IdleTimeout::new(server2, Duration::from_secs(2), Duration::from_secs(10));
         client2.write_all(b"hi").await.unwrap();
         assert_eq!(guarded.read(&mut buf).await.unwrap(), 2);
         // After the first byte the longer idle deadline applies.

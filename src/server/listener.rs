@@ -83,7 +83,8 @@ pub async fn serve(
                         Ok(Ok(tls_stream)) => {
                             // Timed above TLS: the deadlines are about HTTP bytes.
                             let io = IdleTimeout::new(tls_stream, first_byte, idle);
-                            let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+                            let conn =
+                                builder.serve_connection_with_upgrades(TokioIo::new(io), service);
                             watcher.watch(conn.into_owned()).await
                         }
                         Ok(Err(e)) => {

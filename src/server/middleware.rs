@@ -1,4 +1,5 @@
-//! Middleware on every response: security headers, a request id, a tracing span, metrics.
+//! Middleware on every response: security headers, a request id, a tracing span, metrics,
+//! and JSON bodies for errors that arise beneath the handlers.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,6 +11,9 @@ use axum::response::Response;
 use rand::RngCore;
 use tracing::Instrument;
 
+use axum::response::IntoResponse;
+
+use crate::http::ApiError;
 use crate::metrics::Metrics;
 
 /// The default policy: only our own scripts, styles and images; no framing. A response that
@@ -87,4 +91,53 @@ pub async fn observe(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     response
+}
+
+/// Error responses made beneath the handlers (axum's rejections, the body limit, the request
+/// timeout) come as plain text or with no body; give them the API's JSON error shape, keeping
+/// their status and headers. HTML pages and JSON errors pass unchanged.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .unwrap_or_default();
+    let message = match text.trim() {
+        "" => status.canonical_reason().unwrap_or("error").to_string(),
+        text => text.to_string(),
+    };
+    let code = match status.as_u16() {
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "timeout",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        422 => "invalid_field",
+        429 => "rate_limited",
+        400..=499 => "bad_request", // 400 and anything not named above
+        _ => "internal",
+    };
+    let mut converted = ApiError::new(status, code, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            converted.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    converted
 }

@@ -52,6 +52,8 @@ pub enum ServeError {
 }
 
 pub async fn run(config: Config) -> Result<(), ServeError> {
+    // Installed first, so a SIGTERM that arrives during startup stops us gracefully too.
+    let signals = Signals::install()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     systemd::status("opening databases");
     let store = {
@@ -125,7 +127,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         tokio::spawn(watchdog(store.clone(), interval));
     }
 
-    wait_for_stop(&cert).await?;
+    signals.wait_for_stop(&cert).await;
     systemd::stopping();
     tracing::info!("stopping: no new connections; letting requests finish");
     let _ = stop.send(true);
@@ -189,21 +191,35 @@ async fn announce_setup_link(
     Ok(())
 }
 
-async fn wait_for_stop(cert: &tls::ReloadableCertificate) -> Result<(), ServeError> {
-    let mut hangup = signal(SignalKind::hangup())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    loop {
-        tokio::select! {
-            _ = hangup.recv() => {
-                match cert.reload() {
-                    Ok(()) => tracing::info!(cert = %cert.files().cert.display(), "certificate reloaded"),
-                    Err(e) => tracing::error!(error = %e, "certificate reload failed; keeping the current one"),
+struct Signals {
+    hangup: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            hangup: signal(SignalKind::hangup())?,
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Reloads the certificate on SIGHUP; returns on SIGTERM or SIGINT.
+    async fn wait_for_stop(mut self, cert: &tls::ReloadableCertificate) {
+        loop {
+            tokio::select! {
+                _ = self.hangup.recv() => {
+                    match cert.reload() {
+                        Ok(()) => tracing::info!(cert = %cert.files().cert.display(), "certificate reloaded"),
+                        Err(e) => tracing::error!(error = %e, "certificate reload failed; keeping the current one"),
+                    }
+                    systemd::reloading_done("certificate reloaded");
                 }
-                systemd::reloading_done("certificate reloaded");
+                _ = self.terminate.recv() => return,
+                _ = self.interrupt.recv() => return,
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
         }
     }
 }
