@@ -144,8 +144,8 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Databases, keys and certificates are private to the service user (the unit sets the
-    // same with UMask=); group members (admins in group helpdeskd) may read, others nothing.
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o027));
+    // same with UMask=).
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let result = match cli.command {
         Command::Serve { data, listen } => cli::serve::run(&data, listen),
         Command::Init { data } => cli::init::run(&data),

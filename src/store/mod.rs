@@ -329,7 +329,7 @@ fn create_dir_private(dir: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new()
         .recursive(true)
-        .mode(0o750)
+        .mode(0o700)
         .create(dir)
         .map_err(|source| StoreError::Io {
             path: dir.to_path_buf(),
