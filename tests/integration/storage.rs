@@ -22,7 +22,9 @@ fn find_marker(dir: &std::path::Path, marker: &str) -> Vec<String> {
     hits
 }
 
-#[tokio::test]
+// Multi-threaded: `terminate` blocks this thread while the client's connection tasks must
+// still answer the server's graceful-shutdown GOAWAY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_data_is_never_on_disk_in_clear_but_reads_back_with_the_key() {
     let mut daemon = Daemon::start();
     let marker = format!("Marker-{}", random_hex(8));
