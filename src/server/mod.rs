@@ -61,6 +61,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         Arc::new(blocking(move || app::open_store(&config, OpenMode::CreateIfMissing, now)).await??)
     };
     let first = accounts::ensure_first(&store, clock.as_ref(), "system").await?;
+    open_account_databases(&store, clock.as_ref()).await?;
     let directory = {
         let store = store.clone();
         blocking(move || AccountDirectory::new(&store)).await??
@@ -136,6 +137,22 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     store.close_accounts();
     drop(store);
     tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Opens every account database before READY=1, so their migrations run at start (each
+/// with its backup) and never on a request's path.
+async fn open_account_databases(store: &Arc<Store>, clock: &dyn Clock) -> Result<(), ServeError> {
+    let ids = store.account_ids().await?;
+    for (n, id) in ids.iter().enumerate() {
+        systemd::status(&format!(
+            "opening account databases ({}/{})",
+            n + 1,
+            ids.len()
+        ));
+        systemd::extend_timeout(Duration::from_secs(60));
+        store.account(id, clock.now_unix()).await?;
+    }
     Ok(())
 }
 

@@ -293,6 +293,18 @@ impl Store {
             .clone()
     }
 
+    /// Ids of every account that has a database, oldest first.
+    pub async fn account_ids(&self) -> Result<Vec<String>, StoreError> {
+        self.system
+            .read(|conn| -> Result<Vec<String>, StoreError> {
+                let mut stmt =
+                    conn.prepare("SELECT account_id FROM account_keys ORDER BY created_at, rowid")?;
+                let ids = stmt.query_map([], |r| r.get(0))?;
+                Ok(ids.collect::<Result<_, _>>()?)
+            })
+            .await
+    }
+
     /// Every database currently open, for metrics and health checks.
     pub fn open_databases(&self) -> Vec<Arc<Database>> {
         let mut all = vec![self.system.clone()];
