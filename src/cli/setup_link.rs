@@ -43,5 +43,10 @@ fn link_base(config: &Config, account: &Account) -> String {
             port => format!("https://{host}:{port}"),
         };
     }
+    if config.public_url.is_empty() && config.http.listen.ip().is_unspecified() {
+        eprintln!(
+            "note: this link names `localhost`; set public_url in the configuration (or give the account a --host) so links name this server"
+        );
+    }
     helpdeskd::app::public_base(config, config.http.listen)
 }
