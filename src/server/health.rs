@@ -51,3 +51,38 @@ fn bearer_matches(headers: &HeaderMap, expected: Option<&String>) -> bool {
     };
     given.trim().as_bytes().ct_eq(expected.as_bytes()).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_opens_metrics() {
+        let token = "a-metrics-token-of-some-length".to_string();
+        assert!(bearer_matches(
+            &headers("Bearer a-metrics-token-of-some-length"),
+            Some(&token)
+        ));
+        assert!(!bearer_matches(
+            &headers("Bearer a-metrics-token-of-some-lengtX"),
+            Some(&token)
+        ));
+        assert!(!bearer_matches(
+            &headers("Bearer a-metrics-token"),
+            Some(&token)
+        ));
+        assert!(!bearer_matches(
+            &headers("Basic a-metrics-token-of-some-length"),
+            Some(&token)
+        ));
+        assert!(!bearer_matches(&HeaderMap::new(), Some(&token)));
+        // Without a configured token, nothing but loopback gets in.
+        assert!(!bearer_matches(&headers("Bearer "), None));
+    }
+}
