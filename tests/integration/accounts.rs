@@ -1,40 +1,36 @@
 //! Accounts created by the CLI while the daemon runs answer at once on their host names, and
-//! accounts never see each other's data.
+//! accounts never see each other's users, credentials or setup tokens.
 
-use crate::harness::{Daemon, cli, cli_ok};
+use crate::harness::{
+    Daemon, cli_ok, cli_ok_stdin, create_owner, get_json, post_setup, run_cli, token_of,
+};
 
-const ALPHA: &str = "support.alpha.example";
 const BETA: &str = "support.beta.example";
 
-fn add_account(daemon: &Daemon, slug: &str, host: &str) {
-    let data = daemon.data_dir.display().to_string();
-    cli_ok(
-        &[
-            "account",
-            "create",
-            "--data-dir",
-            &data,
-            "--slug",
-            slug,
-            "--name",
-            slug,
-            "--host",
-            host,
-        ],
-        None,
-    );
+fn create_account(daemon: &Daemon, slug: &str, name: &str, host: &str) {
+    let data = daemon.data_arg();
+    cli_ok(&[
+        "account",
+        "create",
+        "--slug",
+        slug,
+        "--name",
+        name,
+        "--host",
+        host,
+        "--data-dir",
+        &data,
+    ]);
 }
 
-fn add_user(daemon: &Daemon, slug: &str, email: &str, role: &str, password: &str) {
-    let data = daemon.data_dir.display().to_string();
-    cli_ok(
+fn add_user(daemon: &Daemon, account: &str, email: &str, role: &str, password: &str) {
+    let data = daemon.data_arg();
+    cli_ok_stdin(
         &[
             "user",
             "add",
-            "--data-dir",
-            &data,
             "--account",
-            slug,
+            account,
             "--email",
             email,
             "--name",
@@ -42,208 +38,327 @@ fn add_user(daemon: &Daemon, slug: &str, email: &str, role: &str, password: &str
             "--role",
             role,
             "--password-stdin",
+            "--data-dir",
+            &data,
         ],
-        Some(&format!("{password}\n")),
+        &format!("{password}\n"),
     );
 }
 
-#[tokio::test]
-async fn cli_accounts_answer_at_once_and_stay_isolated() {
-    let daemon = Daemon::start();
-    add_account(&daemon, "alpha", ALPHA);
-    add_account(&daemon, "beta", BETA);
-    // The same email in both accounts, with different passwords.
-    add_user(
-        &daemon,
-        "alpha",
-        "ann@shared.example",
-        "owner",
-        "alpha password 1",
-    );
-    add_user(
-        &daemon,
-        "beta",
-        "ann@shared.example",
-        "owner",
-        "beta password 22",
-    );
+fn account_json(daemon: &Daemon, slug: &str) -> serde_json::Value {
+    let data = daemon.data_arg();
+    serde_json::from_str(&cli_ok(&[
+        "account",
+        "show",
+        slug,
+        "--json",
+        "--data-dir",
+        &data,
+    ]))
+    .expect("account show --json")
+}
 
-    let client = daemon.client_for_hosts(&[ALPHA, BETA, "unknown.example"]);
-    let account = |host: &'static str, password: &'static str| {
-        let client = client.clone();
-        let url = daemon.host_url(host, "/api/v1/account");
-        async move {
-            client
-                .get(url)
-                .basic_auth("ann@shared.example", Some(password))
-                .send()
-                .await
-                .unwrap()
-        }
+fn emails(users: &serde_json::Value) -> Vec<String> {
+    users["users"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no users array: {users}"))
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_account_created_while_serving_answers_on_its_host_at_once() {
+    let daemon = Daemon::fresh();
+    let owner = ("olga@default.example", "default password 1");
+    create_owner(&daemon, "Olga", owner.0, owner.1).await;
+    let client = daemon.client_for_hosts(&[BETA, "unknown.example", "localhost"]);
+
+    // One account: every host name reaches it.
+    let (status, body) = get_json(
+        &client,
+        &daemon.host_url("unknown.example", "/api/v1/account"),
+        Some(owner),
+    )
+    .await;
+    assert_eq!((status, &body["slug"]), (200, &"default".into()), "{body}");
+
+    // Created by the CLI, beside the running daemon; the same email, another password.
+    create_account(&daemon, "beta", "Beta", BETA);
+    let beta_owner = (owner.0, "beta password 22");
+    add_user(&daemon, "beta", beta_owner.0, "owner", beta_owner.1);
+
+    // No restart: beta answers on its host.
+    let (status, body) = get_json(
+        &client,
+        &daemon.host_url(BETA, "/api/v1/account"),
+        Some(beta_owner),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["slug"], "beta");
+    assert_eq!(body["name"], "Beta");
+    let (status, me) = get_json(
+        &client,
+        &daemon.host_url(BETA, "/api/v1/me"),
+        Some(beta_owner),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["role"], "owner");
+
+    // The default account's credentials mean nothing on beta's host.
+    let (status, body) = get_json(
+        &client,
+        &daemon.host_url(BETA, "/api/v1/account"),
+        Some(owner),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+
+    // Two accounts now: a host nobody claimed reaches nobody.
+    let (status, body) = get_json(
+        &client,
+        &daemon.host_url("unknown.example", "/api/v1/account"),
+        Some(owner),
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+
+    // Beta's users are beta's alone.
+    let (status, users) = get_json(
+        &client,
+        &daemon.host_url(BETA, "/api/v1/users"),
+        Some(beta_owner),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(emails(&users), [owner.0]);
+}
+
+#[tokio::test]
+async fn two_accounts_never_see_each_others_users_or_credentials() {
+    let daemon = Daemon::fresh();
+    let (alpha, beta) = ("support.alpha.example", BETA);
+    create_account(&daemon, "alpha", "Alpha", alpha);
+    create_account(&daemon, "beta", "Beta", beta);
+    let alpha_owner = ("ann@alpha.example", "alpha password 1");
+    let beta_owner = ("bob@beta.example", "beta password 22");
+    add_user(&daemon, "alpha", alpha_owner.0, "owner", alpha_owner.1);
+    add_user(&daemon, "beta", beta_owner.0, "owner", beta_owner.1);
+    let client = daemon.client_for_hosts(&[alpha, beta]);
+
+    for (host, own, other, slug) in [
+        (alpha, alpha_owner, beta_owner, "alpha"),
+        (beta, beta_owner, alpha_owner, "beta"),
+    ] {
+        let (status, body) = get_json(
+            &client,
+            &daemon.host_url(host, "/api/v1/account"),
+            Some(own),
+        )
+        .await;
+        assert_eq!((status, &body["slug"]), (200, &slug.into()), "{body}");
+        let (status, body) =
+            get_json(&client, &daemon.host_url(host, "/api/v1/me"), Some(other)).await;
+        assert_eq!(status, 401, "{}'s owner on {host}: {body}", other.0);
+
+        // A user created through the API on this host...
+        let created = format!("agent-of-{slug}@{slug}.example");
+        let response = client
+            .post(daemon.host_url(host, "/api/v1/users"))
+            .basic_auth(own.0, Some(own.1))
+            .json(&serde_json::json!({
+                "email": created, "name": "Agent", "role": "agent", "password": "agent password 1"
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let (_, users) =
+            get_json(&client, &daemon.host_url(host, "/api/v1/users"), Some(own)).await;
+        assert!(emails(&users).contains(&created), "{users}");
+        // ...signs in there and nowhere else.
+        let agent = (created.as_str(), "agent password 1");
+        let (status, _) =
+            get_json(&client, &daemon.host_url(host, "/api/v1/me"), Some(agent)).await;
+        assert_eq!(status, 200);
+        let other_host = if host == alpha { beta } else { alpha };
+        let (status, _) = get_json(
+            &client,
+            &daemon.host_url(other_host, "/api/v1/me"),
+            Some(agent),
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    // Each list holds exactly its own account's users.
+    let (_, alpha_users) = get_json(
+        &client,
+        &daemon.host_url(alpha, "/api/v1/users"),
+        Some(alpha_owner),
+    )
+    .await;
+    let (_, beta_users) = get_json(
+        &client,
+        &daemon.host_url(beta, "/api/v1/users"),
+        Some(beta_owner),
+    )
+    .await;
+    let mut alpha_emails = emails(&alpha_users);
+    let mut beta_emails = emails(&beta_users);
+    alpha_emails.sort();
+    beta_emails.sort();
+    assert_eq!(
+        alpha_emails,
+        ["agent-of-alpha@alpha.example", alpha_owner.0]
+    );
+    assert_eq!(beta_emails, ["agent-of-beta@beta.example", beta_owner.0]);
+}
+
+#[tokio::test]
+async fn a_setup_token_works_only_on_its_own_accounts_host() {
+    let daemon = Daemon::fresh();
+    let default_token = daemon.setup_token();
+    let (gamma, delta) = ("help.gamma.example", "help.delta.example");
+    create_account(&daemon, "gamma", "Gamma", gamma);
+    create_account(&daemon, "delta", "Delta", delta);
+    let data = daemon.data_arg();
+    let link = cli_ok(&["setup-link", "--account", "gamma", "--data-dir", &data]);
+    let gamma_token = token_of(&link);
+    let client = daemon.client_for_hosts(&[gamma, delta]);
+
+    let form = |token: &str| -> [(&'static str, String); 4] {
+        [
+            ("token", token.to_string()),
+            ("name", "Mallory".into()),
+            ("email", "mallory@example.com".into()),
+            ("password", "a long enough password".into()),
+        ]
     };
-    let alpha: serde_json::Value = account(ALPHA, "alpha password 1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(alpha["slug"], "alpha");
-    let beta: serde_json::Value = account(BETA, "beta password 22")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(beta["slug"], "beta");
-    // Credentials of one account are worthless on the other.
-    assert_eq!(account(ALPHA, "beta password 22").await.status(), 401);
-    assert_eq!(account(BETA, "alpha password 1").await.status(), 401);
+    for token in [&gamma_token, &default_token] {
+        let page = client
+            .get(daemon.host_url(delta, &format!("/setup?token={token}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(page.status().as_u16(), 404 | 410),
+            "another account's token opens delta's setup form: {}",
+            page.status()
+        );
+        let fields = form(token);
+        let fields = fields.each_ref().map(|(k, v)| (*k, v.as_str()));
+        let (status, page) = post_setup(&client, &daemon.host_url(delta, "/setup"), fields).await;
+        assert!(matches!(status, 404 | 410), "{status}: {page}");
+    }
+    assert_eq!(account_json(&daemon, "delta")["has_owner"], false);
 
-    // A user added to alpha never appears in beta.
-    let added = client
-        .post(daemon.host_url(ALPHA, "/api/v1/users"))
-        .basic_auth("ann@shared.example", Some("alpha password 1"))
-        .json(&serde_json::json!({"email": "only-alpha@alpha.example", "name": "Only Alpha", "role": "agent", "password": "agent password 1"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 201);
-    let beta_users = client
-        .get(daemon.host_url(BETA, "/api/v1/users"))
-        .basic_auth("ann@shared.example", Some("beta password 22"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(!beta_users.contains("only-alpha"), "{beta_users}");
-
-    // With several accounts, an unknown host reaches nobody.
-    let unknown = client
-        .get(daemon.host_url("unknown.example", "/api/v1/account"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unknown.status(), 404);
-    let body: serde_json::Value = unknown.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "not_found");
-}
-
-#[tokio::test]
-async fn a_setup_link_only_works_on_its_own_account() {
-    let daemon = Daemon::start();
-    add_account(&daemon, "gamma", "help.gamma.example");
-    add_account(&daemon, "delta", "help.delta.example");
-    let data = daemon.data_dir.display().to_string();
-    let link = cli_ok(
-        &["setup-link", "--data-dir", &data, "--account", "gamma"],
-        None,
-    );
-    let token = link.trim().split("token=").nth(1).unwrap().to_string();
-    assert!(link.starts_with("https://help.gamma.example"), "{link}");
-
-    let client = daemon.client_for_hosts(&["help.gamma.example", "help.delta.example"]);
-    let on_delta = client
-        .get(daemon.host_url("help.delta.example", &format!("/setup?token={token}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on_delta.status(), 404);
-    let on_gamma = client
-        .get(daemon.host_url("help.gamma.example", &format!("/setup?token={token}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(on_gamma.status(), 200);
+    // On its own host, the same token still works.
+    let fields = form(&gamma_token);
+    let fields = fields.each_ref().map(|(k, v)| (*k, v.as_str()));
+    let (status, page) = post_setup(&client, &daemon.host_url(gamma, "/setup"), fields).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(account_json(&daemon, "gamma")["has_owner"], true);
+    assert_eq!(account_json(&daemon, "delta")["has_owner"], false);
 }
 
 #[test]
-fn account_cli_shapes_and_errors() {
-    let daemon = Daemon::start();
-    let data = daemon.data_dir.display().to_string();
-    add_account(&daemon, "acme", "support.acme.example");
-    let listed: serde_json::Value = serde_json::from_str(&cli_ok(
-        &["account", "list", "--json", "--data-dir", &data],
-        None,
-    ))
-    .unwrap();
-    let slugs: Vec<&str> = listed
-        .as_array()
-        .unwrap()
+fn account_list_and_show_json_shapes() {
+    let daemon = Daemon::fresh();
+    let data = daemon.data_arg();
+    create_account(&daemon, "beta", "Beta", BETA);
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli_ok(&["account", "list", "--json", "--data-dir", &data])).unwrap();
+    let accounts = listed.as_array().expect("a JSON array");
+    let slugs: Vec<&str> = accounts
         .iter()
         .map(|a| a["slug"].as_str().unwrap())
         .collect();
-    assert_eq!(slugs, ["default", "acme"]);
-    let acme: serde_json::Value = serde_json::from_str(&cli_ok(
-        &["account", "show", "acme", "--json", "--data-dir", &data],
-        None,
-    ))
-    .unwrap();
-    assert_eq!(acme["hosts"], serde_json::json!(["support.acme.example"]));
-    assert_eq!(acme["state"], "active");
-    assert_eq!(acme["has_owner"], false);
+    assert_eq!(slugs, ["default", "beta"]);
+    let mut keys: Vec<&String> = accounts[1].as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "has_owner",
+            "hosts",
+            "id",
+            "name",
+            "slug",
+            "state"
+        ],
+        "{listed}"
+    );
 
-    let duplicate = cli(
-        &[
-            "account",
-            "create",
-            "--data-dir",
-            &data,
-            "--slug",
-            "acme",
-            "--name",
-            "x",
-        ],
-        None,
+    let beta = account_json(&daemon, "beta");
+    assert_eq!(beta, accounts[1], "show and list describe beta alike");
+    assert_eq!(beta["name"], "Beta");
+    assert_eq!(beta["hosts"], serde_json::json!([BETA]));
+    assert_eq!(beta["state"], "active");
+    assert_eq!(beta["has_owner"], false);
+    assert!(beta["id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(
+        beta["created_at"].as_str().is_some_and(|t| t.len() >= 20),
+        "{beta}"
     );
-    assert_eq!(duplicate.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
-    let taken = cli(
-        &[
+
+    let trial = cli_ok(&[
+        "account",
+        "create",
+        "--slug",
+        "trying",
+        "--name",
+        "T",
+        "--trial",
+        "--data-dir",
+        &data,
+    ]);
+    assert!(!trial.is_empty());
+    assert_eq!(account_json(&daemon, "trying")["state"], "trial");
+}
+
+#[test]
+fn account_cli_errors() {
+    let daemon = Daemon::fresh();
+    let data = daemon.data_arg();
+    create_account(&daemon, "acme", "Acme", "support.acme.example");
+    let create = |slug: &str, host: &str| {
+        run_cli(&[
             "account",
             "create",
-            "--data-dir",
-            &data,
             "--slug",
-            "other",
+            slug,
             "--name",
-            "x",
+            "X",
             "--host",
-            "SUPPORT.acme.example",
-        ],
-        None,
-    );
-    assert_eq!(taken.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&taken.stderr).contains("already belongs"));
-    let bad = cli(
-        &[
-            "account",
-            "create",
+            host,
             "--data-dir",
             &data,
-            "--slug",
-            "x",
-            "--name",
-            "x",
-        ],
-        None,
+        ])
+    };
+    let duplicate = create("acme", "other.acme.example");
+    assert_eq!(duplicate.code(), Some(1), "{duplicate:?}");
+    assert!(duplicate.stderr.contains("acme"), "{duplicate:?}");
+    let taken = create("other", "SUPPORT.acme.example");
+    assert_eq!(taken.code(), Some(1), "{taken:?}");
+    assert!(taken.stderr.contains("support.acme.example"), "{taken:?}");
+    let bad_slug = create("Not A Slug", "x.example");
+    assert_eq!(
+        bad_slug.code(),
+        Some(2),
+        "invalid input is a usage error: {bad_slug:?}"
     );
-    assert_eq!(bad.status.code(), Some(2), "invalid input is a usage error");
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid slug"));
-    let trial = cli_ok(
-        &[
-            "account",
-            "create",
-            "--data-dir",
-            &data,
-            "--slug",
-            "trying",
-            "--name",
-            "T",
-            "--trial",
-        ],
-        None,
-    );
-    assert!(trial.contains("state trial"), "{trial}");
-    let missing = cli(&["account", "show", "nobody", "--data-dir", &data], None);
-    assert_eq!(missing.status.code(), Some(1));
+    let bad_host = create("fine", "https://x.example/");
+    assert_eq!(bad_host.code(), Some(2), "{bad_host:?}");
+    let missing = run_cli(&["account", "show", "nobody", "--data-dir", &data]);
+    assert_eq!(missing.code(), Some(1), "{missing:?}");
+    assert!(missing.stderr.contains("nobody"), "{missing:?}");
+    // Nothing of the refused ones was created.
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli_ok(&["account", "list", "--json", "--data-dir", &data])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 }

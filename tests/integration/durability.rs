@@ -1,74 +1,97 @@
 //! Every write the API acknowledged survives `kill -9`.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Daemon, create_owner};
+use crate::harness::{Daemon, create_owner, get_json};
 
 const OWNER: &str = "owner@durable.example";
 const PASSWORD: &str = "owner password 123";
+const WRITERS: usize = 8;
+const ACKNOWLEDGED_BEFORE_KILL: usize = 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_kill_9() {
-    let mut daemon = Daemon::start();
+    let mut daemon = Daemon::fresh();
     create_owner(&daemon, "Owner", OWNER, PASSWORD).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
-    let count = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
+    let (progress_tx, mut progress) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let killed = Arc::new(AtomicBool::new(false));
     let mut writers = tokio::task::JoinSet::new();
-    for writer in 0..6 {
-        let (client, url) = (daemon.client(), daemon.localhost_url("/api/v1/users"));
-        let (acknowledged, count, stop) = (acknowledged.clone(), count.clone(), stop.clone());
+    for writer in 0..WRITERS {
+        // One connection per writer, so requests really run concurrently.
+        let (client, url) = (daemon.client(), daemon.url("/api/v1/users"));
+        let (acknowledged, progress_tx, killed) =
+            (acknowledged.clone(), progress_tx.clone(), killed.clone());
         writers.spawn(async move {
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                n += 1;
+            let mut answers = 0usize;
+            for n in 0.. {
                 let email = format!("agent-{writer}-{n}@durable.example");
                 let body = serde_json::json!({
-                    "email": email, "name": "Agent", "role": "agent", "password": "agent password 123"
+                    "email": email, "name": format!("Agent {writer}/{n}"),
+                    "role": "agent", "password": "agent password 123",
                 });
-                match client.post(&url).basic_auth(OWNER, Some(PASSWORD)).json(&body).send().await {
+                let sent = client
+                    .post(&url)
+                    .basic_auth(OWNER, Some(PASSWORD))
+                    .json(&body)
+                    .send()
+                    .await;
+                match sent {
                     Ok(response) if response.status() == 201 => {
                         acknowledged.lock().unwrap().push(email);
-                        count.fetch_add(1, Ordering::Relaxed);
+                        answers += 1;
+                        let _ = progress_tx.send(());
                     }
-                    Ok(response) => panic!("unexpected answer {}", response.status()),
-                    Err(_) => break, // the daemon died under us: this write was never acknowledged
+                    Ok(response) => {
+                        let status = response.status();
+                        panic!("writer {writer}: {status}: {:?}", response.text().await)
+                    }
+                    // The daemon died under this request: it was never acknowledged.
+                    Err(e) => {
+                        assert!(
+                            killed.load(Ordering::SeqCst),
+                            "writer {writer}: request failed before the kill: {e}"
+                        );
+                        return answers;
+                    }
                 }
             }
+            answers
         });
     }
+    drop(progress_tx);
+
     let deadline = Instant::now() + Duration::from_secs(60);
-    while count.load(Ordering::Relaxed) < 20 {
-        assert!(
-            Instant::now() < deadline,
-            "too few writes were acknowledged"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    for _ in 0..ACKNOWLEDGED_BEFORE_KILL {
+        let left = deadline.saturating_duration_since(Instant::now());
+        tokio::time::timeout(left, progress.recv())
+            .await
+            .expect("too few writes were acknowledged in time")
+            .expect("all writers stopped");
     }
-    // Writes are in flight right now.
+    // Every writer has a request in flight right now.
+    killed.store(true, Ordering::SeqCst);
     daemon.kill9();
-    stop.store(true, Ordering::Relaxed);
-    while writers.join_next().await.is_some() {}
+    while let Some(result) = writers.join_next().await {
+        result.expect("writer task");
+    }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    assert!(acknowledged.len() >= 20);
+    assert!(acknowledged.len() >= ACKNOWLEDGED_BEFORE_KILL);
 
     let daemon = daemon.restart();
-    let listed: serde_json::Value = daemon
-        .client()
-        .get(daemon.localhost_url("/api/v1/users"))
-        .basic_auth(OWNER, Some(PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, listed) = get_json(
+        &daemon.client(),
+        &daemon.url("/api/v1/users"),
+        Some((OWNER, PASSWORD)),
+    )
+    .await;
+    assert_eq!(status, 200, "{listed}");
     let present: Vec<&str> = listed["users"]
         .as_array()
-        .unwrap()
+        .expect("users array")
         .iter()
         .map(|u| u["email"].as_str().unwrap())
         .collect();
@@ -78,7 +101,9 @@ async fn acknowledged_writes_survive_kill_9() {
         .collect();
     assert!(
         lost.is_empty(),
-        "{} acknowledged writes lost: {lost:?}",
-        lost.len()
+        "{} of {} acknowledged writes lost after kill -9: {lost:?}",
+        lost.len(),
+        acknowledged.len()
     );
+    assert!(present.contains(&OWNER));
 }

@@ -4,19 +4,16 @@ use crate::harness::{Daemon, Options, create_owner};
 
 #[tokio::test]
 async fn client_mistakes_get_json_4xx() {
-    let daemon = Daemon::start_with(Options {
-        env: vec![("HELPDESKD_HTTP_MAX_BODY_BYTES".into(), "4096".into())],
-        ..Options::default()
-    });
+    let daemon = Daemon::start(Options::default().env("HELPDESKD_HTTP_MAX_BODY_BYTES", "4096"));
     create_owner(&daemon, "Owner", "owner@http.example", "owner password 1").await;
     let client = daemon.client();
-    let users = daemon.localhost_url("/api/v1/users");
+    let users = daemon.url("/api/v1/users");
     let auth =
         |r: reqwest::RequestBuilder| r.basic_auth("owner@http.example", Some("owner password 1"));
 
     let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
-        (client.get(daemon.localhost_url("/api/v1/nope")), 404, "not_found"),
-        (client.delete(daemon.localhost_url("/healthz")), 405, "method_not_allowed"),
+        (client.get(daemon.url("/api/v1/nope")), 404, "not_found"),
+        (client.delete(daemon.url("/healthz")), 405, "method_not_allowed"),
         (client.get(&users), 401, "unauthorized"),
         (auth(client.post(&users)).header("content-type", "application/json").body("{not json"), 400, "invalid_json"),
         (auth(client.post(&users)).body("email=x"), 415, "unsupported_media_type"),
@@ -44,10 +41,10 @@ async fn client_mistakes_get_json_4xx() {
 
 #[tokio::test]
 async fn openapi_and_metrics() {
-    let daemon = Daemon::start();
+    let daemon = Daemon::fresh();
     let client = daemon.client();
     let spec: serde_json::Value = client
-        .get(daemon.localhost_url("/api/v1/openapi.json"))
+        .get(daemon.url("/api/v1/openapi.json"))
         .send()
         .await
         .unwrap()
@@ -56,16 +53,8 @@ async fn openapi_and_metrics() {
         .unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/users"]["post"].is_object());
-    client
-        .get(daemon.localhost_url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    let metrics = client
-        .get(daemon.localhost_url("/metrics"))
-        .send()
-        .await
-        .unwrap();
+    client.get(daemon.url("/healthz")).send().await.unwrap();
+    let metrics = client.get(daemon.url("/metrics")).send().await.unwrap();
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
     assert!(

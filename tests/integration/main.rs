@@ -1,16 +1,21 @@
 //! The integration tests: each starts the real `helpdeskd` binary on an ephemeral port in a
-//! fresh data dir and talks to it over HTTPS, the CLI, signals and the systemd protocol.
+//! fresh data dir and talks to it as its users do: HTTPS, the CLI, signals and the systemd
+//! notification protocol. `harness` starts and stops it; a failing test prints everything
+//! the daemon said.
 
 // Test code may panic on the unexpected: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod tls_client;
 
 mod accounts;
 mod cli;
 mod config;
 mod durability;
-mod harness;
 mod http;
 mod setup;
+mod sighup;
 mod storage;
 mod systemd;
 mod tls;

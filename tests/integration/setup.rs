@@ -1,136 +1,208 @@
-//! The one-time setup link.
+//! The one-time setup link: it creates the first owner once, survives a refused attempt,
+//! and dies when used or replaced.
 
-use crate::harness::{Daemon, cli_ok};
+use crate::harness::{Daemon, cli_ok, get_json, post_setup, run_cli, token_of};
 
-fn token_of(link: &str) -> String {
-    link.trim()
-        .split("token=")
-        .nth(1)
-        .expect("token in link")
-        .to_string()
-}
+const EMAIL: &str = "olga@example.com";
 
-async fn post_setup(daemon: &Daemon, token: &str, password: &str) -> (u16, String) {
-    let response = daemon
-        .client()
-        .post(daemon.localhost_url("/setup"))
-        .form(&[
+async fn submit(daemon: &Daemon, token: &str, password: &str) -> (u16, String) {
+    post_setup(
+        &daemon.client(),
+        &daemon.url("/setup"),
+        [
             ("token", token),
             ("name", "Olga Owner"),
-            ("email", "olga@example.com"),
+            ("email", EMAIL),
             ("password", password),
-        ])
+        ],
+    )
+    .await
+}
+
+async fn form_status(daemon: &Daemon, token: &str) -> (u16, String) {
+    let response = daemon
+        .client()
+        .get(daemon.url(&format!("/setup?token={token}")))
         .send()
         .await
         .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
 }
 
 #[tokio::test]
-async fn the_link_creates_the_owner_once() {
-    let daemon = Daemon::start();
-    let token = token_of(daemon.setup_link.as_deref().expect("setup link printed"));
-    let client = daemon.client();
-    let form = client
-        .get(daemon.localhost_url(&format!("/setup?token={token}")))
+async fn the_link_creates_the_owner_exactly_once() {
+    let daemon = Daemon::fresh();
+    let link = daemon.setup_link();
+    assert!(
+        link.starts_with(&format!(
+            "https://127.0.0.1:{}/setup?token=",
+            daemon.addr().port()
+        )),
+        "{link}"
+    );
+    let token = token_of(&link);
+
+    let form = daemon
+        .client()
+        .get(daemon.url(&format!("/setup?token={token}")))
         .send()
         .await
         .unwrap();
     assert_eq!(form.status(), 200);
-    assert!(
-        form.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("script-src 'self'")
-    );
-    assert_eq!(form.headers()["cache-control"], "no-store");
+    let csp = form.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let html = form.text().await.unwrap();
+    for field in ["token", "name", "email", "password"] {
+        assert!(
+            html.contains(&format!("name=\"{field}\"")),
+            "no {field} field: {html}"
+        );
+    }
     assert!(
-        html.contains(r#"name="password""#) && !html.contains("<script"),
-        "{html}"
+        !html.contains("<script"),
+        "inline script on the setup page: {html}"
     );
 
-    // A bad password is refused without spending the link.
-    let (status, page) = post_setup(&daemon, &token, "too short").await;
-    assert_eq!(status, 422);
-    assert!(page.contains("at least 12 characters"), "{page}");
-    assert!(
-        page.contains("olga@example.com"),
-        "the form keeps what was typed"
-    );
+    // A too-short password is refused and does not spend the link.
+    let (status, page) = submit(&daemon, &token, "too short").await;
+    assert!(matches!(status, 400 | 422), "{status}: {page}");
+    assert!(page.contains("12"), "the page says what is wrong: {page}");
+    assert_eq!(form_status(&daemon, &token).await.0, 200, "the link died");
 
-    let (status, page) = post_setup(&daemon, &token, "a long enough password").await;
+    let (status, page) = submit(&daemon, &token, "a long enough password").await;
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("Setup complete"));
 
-    let (status, page) = post_setup(&daemon, &token, "a long enough password").await;
+    // Used: both the form and a second submission say so.
+    let (status, page) = submit(&daemon, &token, "another long password").await;
     assert_eq!(status, 410, "{page}");
-    let again = client
-        .get(daemon.localhost_url(&format!("/setup?token={token}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 410);
-    assert!(again.text().await.unwrap().contains("already has an owner"));
+    let (status, page) = form_status(&daemon, &token).await;
+    assert_eq!(status, 410, "{page}");
+    assert!(
+        ["used", "already", "owner"]
+            .iter()
+            .any(|w| page.to_lowercase().contains(w)),
+        "the page does not say the link is spent: {page}"
+    );
 
-    let me = client
-        .get(daemon.localhost_url("/api/v1/me"))
-        .basic_auth("olga@example.com", Some("a long enough password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let wrong = client
-        .get(daemon.localhost_url("/api/v1/me"))
-        .basic_auth("olga@example.com", Some("not the password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
-    assert!(wrong.headers().contains_key("www-authenticate"));
+    // The owner is the first one, with the first password.
+    let client = daemon.client();
+    let (status, me) = get_json(
+        &client,
+        &daemon.url("/api/v1/me"),
+        Some((EMAIL, "a long enough password")),
+    )
+    .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(
+        (&me["name"], &me["role"]),
+        (&"Olga Owner".into(), &"owner".into())
+    );
+    let (status, _) = get_json(
+        &client,
+        &daemon.url("/api/v1/me"),
+        Some((EMAIL, "another long password")),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (_, users) = get_json(
+        &client,
+        &daemon.url("/api/v1/users"),
+        Some((EMAIL, "a long enough password")),
+    )
+    .await;
+    assert_eq!(users["users"].as_array().map(Vec::len), Some(1), "{users}");
 }
 
 #[tokio::test]
 async fn a_new_link_kills_the_older_one() {
-    let daemon = Daemon::start();
-    let first = token_of(daemon.setup_link.as_deref().unwrap());
-    let data = daemon.data_dir.display().to_string();
-    let second = token_of(&cli_ok(&["setup-link", "--data-dir", &data], None));
+    let daemon = Daemon::fresh();
+    let first = daemon.setup_token();
+    let data = daemon.data_arg();
+    let second = token_of(&cli_ok(&["setup-link", "--data-dir", &data]));
     assert_ne!(first, second);
-    let client = daemon.client();
-    let old = client
-        .get(daemon.localhost_url(&format!("/setup?token={first}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(old.status(), 404);
-    assert!(old.text().await.unwrap().contains("not valid"));
-    let (status, _) = post_setup(&daemon, &first, "a long enough password").await;
-    assert_eq!(status, 404);
-    let (status, _) = post_setup(&daemon, &second, "a long enough password").await;
-    assert_eq!(status, 200);
-    // Once there is an owner, no new link is handed out.
-    let output = crate::harness::cli(&["setup-link", "--data-dir", &data], None);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("already has an owner"));
+
+    let (status, page) = form_status(&daemon, &first).await;
+    assert!(
+        matches!(status, 404 | 410),
+        "the older link still opens: {status} {page}"
+    );
+    let (status, page) = submit(&daemon, &first, "a long enough password").await;
+    assert!(
+        matches!(status, 404 | 410),
+        "the older link still works: {status} {page}"
+    );
+    assert_eq!(form_status(&daemon, &second).await.0, 200);
+    let (status, page) = submit(&daemon, &second, "a long enough password").await;
+    assert_eq!(status, 200, "{page}");
+
+    // With an owner, no new link is handed out.
+    let run = run_cli(&["setup-link", "--data-dir", &data]);
+    assert_eq!(run.code(), Some(1), "{run:?}");
+    assert!(!run.stdout.contains("token="), "{run:?}");
+    assert!(run.stderr.starts_with("error: "), "{run:?}");
 }
 
 #[tokio::test]
-async fn setup_without_or_with_a_forged_token() {
-    let daemon = Daemon::start();
+async fn setup_without_a_token_or_with_a_forged_one() {
+    let daemon = Daemon::fresh();
     let client = daemon.client();
-    let missing = client
-        .get(daemon.localhost_url("/setup"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 400);
-    let forged = client
-        .get(daemon.localhost_url(&format!("/setup?token={}", "0".repeat(64))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status(), 404);
-    let (status, _) = post_setup(&daemon, "garbage", "a long enough password").await;
-    assert_eq!(status, 404);
+    let missing = client.get(daemon.url("/setup")).send().await.unwrap();
+    assert!(missing.status().is_client_error(), "{}", missing.status());
+    let forged = "0".repeat(64);
+    let (status, _) = form_status(&daemon, &forged).await;
+    assert!(matches!(status, 404 | 410), "{status}");
+    for token in [forged.as_str(), "garbage", ""] {
+        let (status, page) = submit(&daemon, token, "a long enough password").await;
+        assert!((400..500).contains(&status), "{token:?}: {status} {page}");
+    }
+    // None of them made an owner; the real link still works.
+    let (status, page) = submit(&daemon, &daemon.setup_token(), "a long enough password").await;
+    assert_eq!(status, 200, "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_submissions_of_one_link_make_one_owner() {
+    let daemon = Daemon::fresh();
+    let token = daemon.setup_token();
+    let mut attempts = tokio::task::JoinSet::new();
+    for n in 0..4 {
+        // Separate clients: separate connections, truly concurrent requests.
+        let (client, url, token) = (daemon.client(), daemon.url("/setup"), token.clone());
+        attempts.spawn(async move {
+            let email = format!("racer{n}@example.com");
+            let fields = [
+                ("token", token.as_str()),
+                ("name", "Racer"),
+                ("email", email.as_str()),
+                ("password", "a long enough password"),
+            ];
+            (post_setup(&client, &url, fields).await, email)
+        });
+    }
+    let mut winners = Vec::new();
+    while let Some(result) = attempts.join_next().await {
+        let ((status, page), email) = result.unwrap();
+        match status {
+            200 => winners.push(email),
+            410 => {}
+            other => panic!("unexpected {other}: {page}"),
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "the link was used more than once: {winners:?}"
+    );
+    let (status, users) = get_json(
+        &daemon.client(),
+        &daemon.url("/api/v1/users"),
+        Some((&winners[0], "a long enough password")),
+    )
+    .await;
+    assert_eq!(status, 200, "{users}");
+    assert_eq!(users["users"].as_array().map(Vec::len), Some(1), "{users}");
 }

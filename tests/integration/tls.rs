@@ -1,307 +1,200 @@
-//! TLS: versions, ALPN, the refusal of TLS 1.1, certificate reload on SIGHUP, and the
+//! HTTPS as clients meet it: TLS 1.3 and 1.2 with both ALPN protocols, no TLS 1.1, and the
 //! security headers on every response.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{
-    ClientConfig, DigitallySignedStruct, ProtocolVersion, RootCertStore, SignatureScheme,
-};
+use rustls::ProtocolVersion;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
-use crate::harness::{Daemon, Options};
-
-fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn trusting_daemon(
-    daemon: &Daemon,
-    version: &'static rustls::SupportedProtocolVersion,
-    alpn: &[&[u8]],
-) -> Arc<ClientConfig> {
-    let pem = std::fs::read(daemon.data_dir.join("tls/cert.pem")).unwrap();
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let mut config = ClientConfig::builder_with_provider(provider())
-        .with_protocol_versions(&[version])
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Arc::new(config)
-}
-
-async fn connect(daemon: &Daemon, config: Arc<ClientConfig>) -> TlsStream<TcpStream> {
-    let tcp = TcpStream::connect(daemon.addr).await.unwrap();
-    TlsConnector::from(config)
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .unwrap()
-}
-
-/// One HTTP/1.1 request on an open stream; returns the whole response head and body.
-async fn http1_get(stream: &mut TlsStream<TcpStream>, path: &str, close: bool) -> String {
-    let connection = if close { "close" } else { "keep-alive" };
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: {connection}\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await.unwrap();
-        if n == 0 {
-            break;
-        }
-        response.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&response);
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length = head.lines().find_map(|l| {
-                l.to_ascii_lowercase()
-                    .strip_prefix("content-length: ")
-                    .map(|v| v.trim().parse::<usize>().unwrap())
-            });
-            if length.is_some_and(|len| body.len() >= len) {
-                break;
-            }
-        }
-    }
-    String::from_utf8(response).unwrap()
-}
+use crate::harness::Daemon;
+use crate::tls_client::{connect, http1_get, trusting_daemon};
 
 #[tokio::test]
-async fn healthz_over_tls13_and_tls12_with_both_alpn_protocols() {
-    let daemon = Daemon::start();
-    for (version, expected) in [
+async fn healthz_over_tls13_and_tls12_with_h2_and_http11() {
+    let daemon = Daemon::fresh();
+    let versions = [
         (&rustls::version::TLS13, ProtocolVersion::TLSv1_3),
         (&rustls::version::TLS12, ProtocolVersion::TLSv1_2),
-    ] {
-        let mut stream = connect(&daemon, trusting_daemon(&daemon, version, &[b"http/1.1"])).await;
-        assert_eq!(stream.get_ref().1.protocol_version(), Some(expected));
-        assert_eq!(stream.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
-        let response = http1_get(&mut stream, "/healthz", true).await;
-        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        assert!(response.ends_with(r#"{"status":"ok"}"#), "{response}");
+    ];
+    for (version, expected_version) in versions {
+        for (alpn, expected_http) in [
+            (&b"h2"[..], reqwest::Version::HTTP_2),
+            (&b"http/1.1"[..], reqwest::Version::HTTP_11),
+        ] {
+            let case = format!("{expected_version:?} + {}", String::from_utf8_lossy(alpn));
+            let config = trusting_daemon(&daemon, version, &[alpn]);
+
+            // The handshake itself: the version and the protocol the server picked.
+            let stream = connect(&daemon, config.clone()).await;
+            let (_, session) = stream.get_ref();
+            assert_eq!(session.protocol_version(), Some(expected_version), "{case}");
+            assert_eq!(session.alpn_protocol(), Some(alpn), "{case}");
+            drop(stream);
+
+            // A real request over a client that can speak nothing but this version and
+            // protocol, checked against only the daemon's certificate.
+            let client = reqwest::Client::builder()
+                .use_preconfigured_tls(config)
+                .resolve("localhost", daemon.addr())
+                .build()
+                .unwrap();
+            let response = client.get(daemon.url("/healthz")).send().await.unwrap();
+            assert_eq!(response.version(), expected_http, "{case}");
+            assert_eq!(response.status(), 200, "{case}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body, serde_json::json!({"status": "ok"}), "{case}");
+        }
     }
-    let h2 = connect(
+
+    // And a raw HTTP/1.1 exchange over TLS 1.2, byte for byte.
+    let mut stream = connect(
         &daemon,
-        trusting_daemon(&daemon, &rustls::version::TLS13, &[b"h2", b"http/1.1"]),
+        trusting_daemon(&daemon, &rustls::version::TLS12, &[b"http/1.1"]),
     )
     .await;
-    assert_eq!(h2.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    // And a real HTTP/2 request through reqwest.
-    let response = daemon
-        .client()
-        .get(daemon.localhost_url("/healthz"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.version(), reqwest::Version::HTTP_2);
-    assert_eq!(response.status(), 200);
+    let response = http1_get(&mut stream, "/healthz", false).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.ends_with(r#"{"status":"ok"}"#), "{response}");
 }
 
-/// A ClientHello that offers only TLS 1.1 (no supported_versions extension).
-fn tls11_client_hello() -> Vec<u8> {
-    let mut body = vec![0x03, 0x02]; // client_version TLS 1.1
+/// A ClientHello as a TLS 1.1-only client sends it: `client_version` 0x0302 and no
+/// `supported_versions` extension. Its suites include modern ECDHE ones and its extensions
+/// name groups and signature schemes a TLS 1.2 server accepts, so the protocol version is the
+/// only thing the server can object to.
+fn tls11_client_hello(record_version: [u8; 2]) -> Vec<u8> {
+    let mut body = vec![0x03, 0x02]; // client_version: TLS 1.1
     body.extend_from_slice(&[0x5a; 32]); // random
-    body.push(0); // session id
-    // Modern suites too, so that the version is the only thing the server can object to.
-    let suites: [u8; 16] = [
-        0xc0, 0x2f, 0xc0, 0x2b, 0xc0, 0x13, 0xc0, 0x14, 0x00, 0x2f, 0x00, 0x35, 0xc0, 0x09, 0xc0,
-        0x0a,
+    body.push(0); // no session id
+    let suites: &[u16] = &[
+        0xc02f, // ECDHE_RSA_WITH_AES_128_GCM_SHA256 (TLS 1.2 only)
+        0xc02b, // ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (TLS 1.2 only)
+        0xc013, // ECDHE_RSA_WITH_AES_128_CBC_SHA
+        0xc014, // ECDHE_RSA_WITH_AES_256_CBC_SHA
+        0xc009, // ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+        0xc00a, // ECDHE_ECDSA_WITH_AES_256_CBC_SHA
+        0x002f, // RSA_WITH_AES_128_CBC_SHA
+        0x0035, // RSA_WITH_AES_256_CBC_SHA
     ];
-    body.extend_from_slice(&(suites.len() as u16).to_be_bytes());
-    body.extend_from_slice(&suites);
-    body.extend_from_slice(&[1, 0]); // compression: null
-    // Signature algorithms and groups a modern server accepts, so that the version is the
-    // only thing to object to.
-    let extensions: &[u8] = &[
-        0x00, 0x0d, 0x00, 0x08, 0x00, 0x06, 0x04, 0x01, 0x04, 0x03, 0x08,
-        0x04, // signature_algorithms
-        0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17, // supported_groups
-        0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats
-    ];
+    body.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
+    for suite in suites {
+        body.extend_from_slice(&suite.to_be_bytes());
+    }
+    body.extend_from_slice(&[1, 0]); // compression methods: null
+    let mut extensions = Vec::new();
+    let mut extension = |kind: u16, data: &[u8]| {
+        extensions.extend_from_slice(&kind.to_be_bytes());
+        extensions.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        extensions.extend_from_slice(data);
+    };
+    extension(0x000a, &[0x00, 0x04, 0x00, 0x1d, 0x00, 0x17]); // groups: x25519, secp256r1
+    extension(0x000b, &[0x01, 0x00]); // ec_point_formats: uncompressed
+    // signature_algorithms: ecdsa_secp256r1_sha256, rsa_pss_rsae_sha256, rsa_pkcs1_sha256
+    extension(0x000d, &[0x00, 0x06, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01]);
+    let mut server_name = vec![0x00, 0x0c, 0x00, 0x00, 0x09];
+    server_name.extend_from_slice(b"localhost");
+    extension(0x0000, &server_name);
     body.extend_from_slice(&(extensions.len() as u16).to_be_bytes());
-    body.extend_from_slice(extensions);
-    let mut handshake = vec![0x01];
+    body.extend_from_slice(&extensions);
+
+    let mut handshake = vec![0x01]; // ClientHello
     handshake.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
     handshake.extend_from_slice(&body);
-    let mut record = vec![0x16, 0x03, 0x01];
+    let mut record = vec![0x16, record_version[0], record_version[1]];
     record.extend_from_slice(&(handshake.len() as u16).to_be_bytes());
     record.extend_from_slice(&handshake);
     record
 }
 
+/// Everything the server sends until it closes (or resets) the connection.
+async fn read_until_closed(tcp: &mut TcpStream) -> Vec<u8> {
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    let read_all = async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&buf[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read_all)
+        .await
+        .expect("the server neither answered nor closed the connection");
+    reply
+}
+
 #[tokio::test]
 async fn a_tls11_only_client_is_refused() {
-    let daemon = Daemon::start();
-    let mut tcp = TcpStream::connect(daemon.addr).await.unwrap();
-    tcp.write_all(&tls11_client_hello()).await.unwrap();
-    let mut reply = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut reply)).await;
-    assert!(read.is_ok(), "the server neither answered nor closed");
-    assert!(
-        !(reply.first() == Some(&0x16) && reply.get(5) == Some(&0x02)),
-        "the server sent a ServerHello to a TLS 1.1 client: {reply:02x?}"
-    );
-    assert_eq!(
-        reply.first(),
-        Some(&0x15),
-        "expected a TLS alert, got {reply:02x?}"
-    );
-    assert_eq!(
-        reply.get(6),
-        Some(&70),
-        "expected alert protocol_version (70): {reply:02x?}"
-    );
+    let daemon = Daemon::fresh();
+    for record_version in [[0x03, 0x01], [0x03, 0x02]] {
+        let mut tcp = TcpStream::connect(daemon.addr()).await.unwrap();
+        tcp.write_all(&tls11_client_hello(record_version))
+            .await
+            .unwrap();
+        let reply = read_until_closed(&mut tcp).await;
+        // Walk the records: none may be a handshake record carrying a ServerHello.
+        let mut rest = &reply[..];
+        while rest.len() >= 6 {
+            let length = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+            assert!(
+                !(rest[0] == 0x16 && rest[5] == 0x02),
+                "the server sent a ServerHello to a TLS 1.1 client: {reply:02x?}"
+            );
+            rest = &rest[(5 + length).min(rest.len())..];
+        }
+        // A clean refusal is a fatal protocol_version alert (a bare close also refuses).
+        if !reply.is_empty() {
+            assert_eq!(reply[0], 0x15, "expected a TLS alert record: {reply:02x?}");
+            assert_eq!(
+                reply.get(5..7),
+                Some(&[2u8, 70][..]),
+                "expected a fatal protocol_version (70) alert: {reply:02x?}"
+            );
+        }
+    }
+    // The daemon is unharmed by the refusal.
+    let response = daemon
+        .client()
+        .get(daemon.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn security_headers_on_every_response() {
-    let daemon = Daemon::start();
+    let daemon = Daemon::fresh();
+    let setup_page = format!("/setup?token={}", daemon.setup_token());
     let client = daemon.client();
-    for path in ["/healthz", "/no-such-page", "/api/v1/openapi.json"] {
-        let response = client.get(daemon.localhost_url(path)).send().await.unwrap();
+    let cases = [
+        ("/healthz", 200),
+        ("/no-such-page", 404),
+        ("/api/v1/me", 401),
+        ("/api/v1/openapi.json", 200),
+        (setup_page.as_str(), 200),
+    ];
+    for (path, status) in cases {
+        let response = client.get(daemon.url(path)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
         let headers = response.headers();
-        assert!(
-            headers["strict-transport-security"]
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .unwrap_or_else(|| panic!("{path}: no {name} header in {headers:?}"))
                 .to_str()
                 .unwrap()
-                .contains("max-age="),
+                .to_string()
+        };
+        assert!(
+            header("strict-transport-security").contains("max-age="),
             "{path}"
         );
-        let csp = headers["content-security-policy"].to_str().unwrap();
+        let csp = header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
-        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-        assert!(headers.contains_key("referrer-policy"), "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert!(!header("referrer-policy").is_empty(), "{path}");
     }
-}
-
-/// Accepts any certificate, so the test can see which one the server presents.
-#[derive(Debug)]
-struct AcceptAnything(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-fn any_cert_config() -> Arc<ClientConfig> {
-    let mut config = ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AcceptAnything(provider())))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Arc::new(config)
-}
-
-fn write_cert(dir: &std::path::Path, name: &str) -> Vec<u8> {
-    let generated = rcgen::generate_simple_self_signed(vec![format!("{name}.example")]).unwrap();
-    std::fs::write(dir.join("cert.pem"), generated.cert.pem()).unwrap();
-    std::fs::write(dir.join("key.pem"), generated.signing_key.serialize_pem()).unwrap();
-    generated.cert.der().to_vec()
-}
-
-async fn presented_cert(daemon: &Daemon) -> Vec<u8> {
-    let stream = connect(daemon, any_cert_config()).await;
-    stream.get_ref().1.peer_certificates().unwrap()[0].to_vec()
-}
-
-#[tokio::test]
-async fn sighup_swaps_the_certificate_without_dropping_connections() {
-    let certs = tempfile::tempdir().unwrap();
-    let first = write_cert(certs.path(), "first");
-    let config = format!(
-        "[tls]\ncert_file = \"{0}/cert.pem\"\nkey_file = \"{0}/key.pem\"\n",
-        certs.path().display()
-    );
-    let daemon = Daemon::start_with(Options {
-        config: Some(config),
-        ..Options::default()
-    });
-    assert_eq!(presented_cert(&daemon).await, first);
-    let mut kept_open = connect(&daemon, any_cert_config()).await;
-    assert!(
-        http1_get(&mut kept_open, "/healthz", false)
-            .await
-            .starts_with("HTTP/1.1 200")
-    );
-
-    let second = write_cert(certs.path(), "second");
-    daemon.signal(nix::sys::signal::Signal::SIGHUP);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while presented_cert(&daemon).await != second {
-        assert!(
-            Instant::now() < deadline,
-            "the new certificate was never served"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // The connection made before the reload still works.
-    assert!(
-        http1_get(&mut kept_open, "/healthz", true)
-            .await
-            .starts_with("HTTP/1.1 200")
-    );
-
-    // A broken certificate on the next reload keeps the current one in service.
-    std::fs::write(certs.path().join("cert.pem"), "not a certificate").unwrap();
-    daemon.signal(nix::sys::signal::Signal::SIGHUP);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !daemon.stderr().contains("certificate reload failed") {
-        assert!(
-            Instant::now() < deadline,
-            "the failed reload was not logged"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(presented_cert(&daemon).await, second);
 }
