@@ -63,3 +63,15 @@ pub fn public_base(config: &Config, serving_on: std::net::SocketAddr) -> String 
         port => format!("https://{host}:{port}"),
     }
 }
+
+/// The host name of `public_url`, which the first account answers on: with it, the first
+/// account stays reachable when more accounts are added.
+pub fn first_account_hosts(config: &Config) -> Vec<String> {
+    let rest = config.public_url.trim_start_matches("https://");
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = authority
+        .rsplit_once(':')
+        .map(|(h, _)| h)
+        .unwrap_or(authority);
+    crate::accounts::normalize_host(host).into_iter().collect()
+}

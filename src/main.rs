@@ -89,6 +89,25 @@ enum AccountCommand {
         #[arg(long)]
         trial: bool,
     },
+    /// Add host names that reach an account
+    AddHost {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        slug: String,
+        /// Host name (repeatable)
+        #[arg(long = "host", value_name = "HOST", required = true)]
+        hosts: Vec<String>,
+    },
+    /// Stop an account answering on a host name
+    RemoveHost {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        slug: String,
+        #[arg(long, value_name = "HOST")]
+        host: String,
+    },
     /// List accounts
     List {
         #[command(flatten)]
@@ -156,6 +175,12 @@ fn main() -> ExitCode {
             hosts,
             trial,
         }) => cli::account::create(&data, slug, name, hosts, trial),
+        Command::Account(AccountCommand::AddHost { data, slug, hosts }) => {
+            cli::account::add_host(&data, &slug, &hosts)
+        }
+        Command::Account(AccountCommand::RemoveHost { data, slug, host }) => {
+            cli::account::remove_host(&data, &slug, &host)
+        }
         Command::Account(AccountCommand::List { data, json }) => cli::account::list(&data, json),
         Command::Account(AccountCommand::Show { data, slug, json }) => {
             cli::account::show(&data, &slug, json)

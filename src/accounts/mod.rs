@@ -89,6 +89,8 @@ pub enum AccountError {
     HostTaken(String),
     #[error("no account with slug `{0}`")]
     NotFound(String),
+    #[error("the account has no host name `{0}`")]
+    NoSuchHost(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -122,11 +124,7 @@ pub async fn create(
     if name.chars().count() > 200 {
         return Err(AccountError::InvalidName("must be at most 200 characters"));
     }
-    let hosts = new
-        .hosts
-        .iter()
-        .map(|h| normalize_host(h).ok_or_else(|| AccountError::InvalidHost(h.clone())))
-        .collect::<Result<Vec<_>, _>>()?;
+    let hosts = normalize_hosts(&new.hosts)?;
     // Check first so a taken slug or host fails before any database file is made.
     let (check_slug, check_hosts) = (slug.clone(), hosts.clone());
     store
@@ -168,6 +166,72 @@ pub async fn create(
     Ok(account)
 }
 
+/// Adds host names to an existing account.
+pub async fn add_hosts(
+    store: &Store,
+    clock: &dyn Clock,
+    slug: &str,
+    hosts: &[String],
+    actor: &str,
+) -> Result<Account, AccountError> {
+    let account = find_by_slug(store, slug).await?;
+    let hosts = normalize_hosts(hosts)?;
+    let (id, now, actor) = (account.id.clone(), clock.now_unix(), actor.to_string());
+    store
+        .system()
+        .write(move |conn| {
+            for host in &hosts {
+                queries::insert_host(conn, &id, host)?;
+            }
+            audit::record(
+                conn,
+                now,
+                &actor,
+                "account.hosts_added",
+                Some(&id),
+                &hosts.join(","),
+            )?;
+            Ok::<_, AccountError>(())
+        })
+        .await?;
+    find_by_slug(store, slug).await
+}
+
+/// Removes a host name from an account; the account then no longer answers on it.
+pub async fn remove_host(
+    store: &Store,
+    clock: &dyn Clock,
+    slug: &str,
+    host: &str,
+    actor: &str,
+) -> Result<Account, AccountError> {
+    let account = find_by_slug(store, slug).await?;
+    let host = normalize_host(host).ok_or_else(|| AccountError::InvalidHost(host.to_string()))?;
+    let (id, now, actor) = (account.id.clone(), clock.now_unix(), actor.to_string());
+    store
+        .system()
+        .write(move |conn| {
+            if !queries::delete_host(conn, &id, &host)? {
+                return Err(AccountError::NoSuchHost(host));
+            }
+            audit::record(conn, now, &actor, "account.host_removed", Some(&id), &host)?;
+            Ok(())
+        })
+        .await?;
+    find_by_slug(store, slug).await
+}
+
+/// Accounts that have no host name: unreachable while more than one account exists.
+pub fn hostless<'a>(accounts: &'a [Account]) -> Vec<&'a Account> {
+    if accounts.iter().filter(|a| a.state.is_routable()).count() < 2 {
+        return Vec::new();
+    }
+    accounts
+        .iter()
+        .filter(|a| a.state.is_routable() && a.hosts.is_empty())
+        .collect()
+}
+
 pub async fn list(store: &Store) -> Result<Vec<Account>, AccountError> {
     store.system().read(queries::list).await
 }
@@ -181,10 +245,11 @@ pub async fn find_by_slug(store: &Store, slug: &str) -> Result<Account, AccountE
         .ok_or_else(|| AccountError::NotFound(slug.to_string()))
 }
 
-/// Makes sure a fresh appliance has its first account; returns it.
+/// Makes sure a fresh appliance has its first account (reached on `hosts`); returns it.
 pub async fn ensure_first(
     store: &Arc<Store>,
     clock: &dyn Clock,
+    hosts: Vec<String>,
     actor: &str,
 ) -> Result<Account, AccountError> {
     let existing = list(store).await?;
@@ -197,12 +262,19 @@ pub async fn ensure_first(
         NewAccount {
             slug: FIRST_ACCOUNT_SLUG.into(),
             name: "Helpdesk".into(),
-            hosts: Vec::new(),
+            hosts,
             trial: false,
         },
         actor,
     )
     .await
+}
+
+fn normalize_hosts(hosts: &[String]) -> Result<Vec<String>, AccountError> {
+    hosts
+        .iter()
+        .map(|h| normalize_host(h).ok_or_else(|| AccountError::InvalidHost(h.clone())))
+        .collect()
 }
 
 fn validate_slug(slug: &str) -> Result<(), AccountError> {

@@ -40,13 +40,26 @@ pub fn insert(conn: &Connection, account: &Account) -> Result<(), AccountError> 
     )
     .map_err(|e| unique_violation(e, || AccountError::SlugTaken(account.slug.clone())))?;
     for host in &account.hosts {
-        conn.execute(
-            "INSERT INTO account_hosts (host, account_id) VALUES (?1, ?2)",
-            params![host, account.id],
-        )
-        .map_err(|e| unique_violation(e, || AccountError::HostTaken(host.clone())))?;
+        insert_host(conn, &account.id, host)?;
     }
     Ok(())
+}
+
+pub fn insert_host(conn: &Connection, account_id: &str, host: &str) -> Result<(), AccountError> {
+    conn.execute(
+        "INSERT INTO account_hosts (host, account_id) VALUES (?1, ?2)",
+        params![host, account_id],
+    )
+    .map_err(|e| unique_violation(e, || AccountError::HostTaken(host.to_string())))?;
+    Ok(())
+}
+
+pub fn delete_host(conn: &Connection, account_id: &str, host: &str) -> Result<bool, AccountError> {
+    let removed = conn.execute(
+        "DELETE FROM account_hosts WHERE host = ?1 AND account_id = ?2",
+        params![host, account_id],
+    )?;
+    Ok(removed == 1)
 }
 
 /// A concurrent creation can pass `ensure_free` and then hit the unique index.

@@ -20,21 +20,18 @@ pub fn create(
     let config = load_config(data)?;
     let store = open_store(&config, OpenMode::Existing)?;
     let clock = clock();
-    let account = runtime()?.block_on(async {
+    let (account, all) = runtime()?.block_on(async {
         let new = NewAccount {
             slug,
             name,
             hosts,
             trial,
         };
-        accounts::create(&store, clock.as_ref(), new, "cli")
+        let account = accounts::create(&store, clock.as_ref(), new, "cli")
             .await
-            .map_err(|e| match e {
-                AccountError::InvalidSlug(_)
-                | AccountError::InvalidName(_)
-                | AccountError::InvalidHost(_) => CliError::usage(e),
-                other => CliError::failure(other),
-            })
+            .map_err(account_error)?;
+        let all = accounts::list(&store).await.map_err(CliError::failure)?;
+        Ok::<_, CliError>((account, all))
     })?;
     println!(
         "created account {} ({}), state {}, hosts: {}",
@@ -51,7 +48,57 @@ pub fn create(
         "the account has no owner yet: `helpdeskd setup-link --account {}` prints its one-time setup link",
         account.slug
     );
+    warn_hostless(&all);
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn add_host(data: &DataArgs, slug: &str, hosts: &[String]) -> CliResult {
+    let config = load_config(data)?;
+    let store = open_store(&config, OpenMode::Existing)?;
+    let account = runtime()?.block_on(async {
+        accounts::add_hosts(&store, clock().as_ref(), slug, hosts, "cli")
+            .await
+            .map_err(account_error)
+    })?;
+    println!(
+        "account {} answers on: {}",
+        account.slug,
+        account.hosts.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn remove_host(data: &DataArgs, slug: &str, host: &str) -> CliResult {
+    let config = load_config(data)?;
+    let store = open_store(&config, OpenMode::Existing)?;
+    let all = runtime()?.block_on(async {
+        accounts::remove_host(&store, clock().as_ref(), slug, host, "cli")
+            .await
+            .map_err(account_error)?;
+        accounts::list(&store).await.map_err(CliError::failure)
+    })?;
+    println!("account {slug} no longer answers on {host}");
+    warn_hostless(&all);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// With several accounts, one without a host name is unreachable: say so, and how to fix it.
+fn warn_hostless(all: &[Account]) {
+    for account in accounts::hostless(all) {
+        eprintln!(
+            "warning: account {} has no host name, so it is unreachable while other accounts exist; run `helpdeskd account add-host {} --host HOST`",
+            account.slug, account.slug
+        );
+    }
+}
+
+fn account_error(e: AccountError) -> CliError {
+    match e {
+        AccountError::InvalidSlug(_)
+        | AccountError::InvalidName(_)
+        | AccountError::InvalidHost(_) => CliError::usage(e),
+        other => CliError::failure(other),
+    }
 }
 
 pub fn list(data: &DataArgs, as_json: bool) -> CliResult {
@@ -73,6 +120,11 @@ pub fn list(data: &DataArgs, as_json: bool) -> CliResult {
         "{:<20} {:<15} {:<6} {:<30} HOSTS",
         "SLUG", "STATE", "OWNER", "NAME"
     );
+    let no_hosts = if rows.len() == 1 {
+        "(any host name, while it is the only account)"
+    } else {
+        "(none: unreachable while other accounts exist)"
+    };
     for row in rows {
         let hosts: Vec<&str> = row["hosts"]
             .as_array()
@@ -89,7 +141,7 @@ pub fn list(data: &DataArgs, as_json: bool) -> CliResult {
             },
             row["name"].as_str().unwrap_or(""),
             if hosts.is_empty() {
-                "(any, while it is the only account)".to_string()
+                no_hosts.to_string()
             } else {
                 hosts.join(", ")
             }

@@ -13,7 +13,8 @@ pub fn run(data: &DataArgs) -> CliResult {
     let store = open_store(&config, OpenMode::CreateIfMissing)?;
     let clock = clock();
     let (account, has_owner) = runtime()?.block_on(async {
-        let account = accounts::ensure_first(&store, clock.as_ref(), "cli")
+        let hosts = helpdeskd::app::first_account_hosts(&config);
+        let account = accounts::ensure_first(&store, clock.as_ref(), hosts, "cli")
             .await
             .map_err(CliError::failure)?;
         let db = store

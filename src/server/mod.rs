@@ -60,7 +60,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         let (config, now) = (config.clone(), clock.now_unix());
         Arc::new(blocking(move || app::open_store(&config, OpenMode::CreateIfMissing, now)).await??)
     };
-    let first = accounts::ensure_first(&store, clock.as_ref(), "system").await?;
+    let hosts = app::first_account_hosts(&config);
+    let first = accounts::ensure_first(&store, clock.as_ref(), hosts, "system").await?;
     open_account_databases(&store, clock.as_ref()).await?;
     let directory = {
         let store = store.clone();

@@ -362,3 +362,121 @@ fn account_cli_errors() {
         serde_json::from_str(&cli_ok(&["account", "list", "--json", "--data-dir", &data])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
 }
+
+#[tokio::test]
+async fn the_first_account_gets_a_host_name_and_stays_reachable() {
+    let daemon = Daemon::fresh();
+    let token = daemon.setup_token();
+    let data = daemon.data_arg();
+    let setup_path = format!("/setup?token={token}");
+
+    // A second account makes the host-less first account unreachable; the CLI says so.
+    let created = run_cli(&[
+        "account",
+        "create",
+        "--slug",
+        "beta",
+        "--name",
+        "Beta",
+        "--host",
+        BETA,
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(created.code(), Some(0), "{created:?}");
+    assert!(
+        created.stderr.contains("account default has no host name")
+            && created.stderr.contains("account add-host default"),
+        "{created:?}"
+    );
+    let first = "help.first.example";
+    let client = daemon.client_for_hosts(&[first]);
+    let unreachable = client
+        .get(daemon.host_url(first, &setup_path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unreachable.status(), 404);
+
+    // Giving it a host name makes it (and its setup link) reachable again, at once.
+    let added = cli_ok(&[
+        "account",
+        "add-host",
+        "default",
+        "--host",
+        first,
+        "--data-dir",
+        &data,
+    ]);
+    assert!(added.contains(first), "{added}");
+    let reachable = client
+        .get(daemon.host_url(first, &setup_path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reachable.status(), 200);
+    assert_eq!(
+        account_json(&daemon, "default")["hosts"],
+        serde_json::json!([first])
+    );
+
+    // A host name cannot belong to two accounts, and removing one stops it answering.
+    let taken = run_cli(&[
+        "account",
+        "add-host",
+        "beta",
+        "--host",
+        first,
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(taken.code(), Some(1), "{taken:?}");
+    assert!(taken.stderr.contains("already belongs"), "{taken:?}");
+    cli_ok(&[
+        "account",
+        "remove-host",
+        "default",
+        "--host",
+        first,
+        "--data-dir",
+        &data,
+    ]);
+    let gone = client
+        .get(daemon.host_url(first, &setup_path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let missing = run_cli(&[
+        "account",
+        "remove-host",
+        "default",
+        "--host",
+        first,
+        "--data-dir",
+        &data,
+    ]);
+    assert_eq!(missing.code(), Some(1), "{missing:?}");
+}
+
+#[test]
+fn the_first_account_answers_on_the_public_url_host() {
+    let (_temp, data) = crate::harness::fresh_dir();
+    let data = data.display().to_string();
+    let run = crate::harness::run_cli_with(
+        &["init", "--data-dir", &data],
+        None,
+        &[("HELPDESKD_PUBLIC_URL", "https://Support.Example.com:8443/")],
+    );
+    assert_eq!(run.code(), Some(0), "{run:?}");
+    let shown: serde_json::Value = serde_json::from_str(&cli_ok(&[
+        "account",
+        "show",
+        "default",
+        "--json",
+        "--data-dir",
+        &data,
+    ]))
+    .unwrap();
+    assert_eq!(shown["hosts"], serde_json::json!(["support.example.com"]));
+}
