@@ -222,7 +222,7 @@ pub async fn remove_host(
 }
 
 /// Accounts that have no host name: unreachable while more than one account exists.
-pub fn hostless<'a>(accounts: &'a [Account]) -> Vec<&'a Account> {
+pub fn hostless(accounts: &[Account]) -> Vec<&Account> {
     if accounts.iter().filter(|a| a.state.is_routable()).count() < 2 {
         return Vec::new();
     }
