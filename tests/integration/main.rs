@@ -14,6 +14,7 @@ mod cli;
 mod config;
 mod durability;
 mod http;
+mod limits;
 mod setup;
 mod sighup;
 mod storage;
