@@ -1,10 +1,11 @@
-//! People who log in to an account (owner > admin > agent), their passwords, and how an API
-//! request proves who it is.
+//! People who log in to an account (owner > admin > agent), their passwords and API tokens,
+//! and how an API request proves who it is.
 
-mod basic;
+mod credentials;
 pub mod password;
 pub mod routes;
+pub mod tokens;
 pub mod users;
 
-pub use basic::Authenticated;
+pub use credentials::Authenticated;
 pub use users::{NewUser, Role, User, UserError};

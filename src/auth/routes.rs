@@ -1,14 +1,15 @@
-//! `/api/v1/me` and `/api/v1/users`.
+//! `/api/v1/me`, `/api/v1/users` and `/api/v1/tokens`.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{delete, get};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use super::Authenticated;
+use super::tokens::{self, NewToken, Scope, Scopes, TokenError};
 use super::users::{self, NewUser, Role, UserError};
 use crate::app::AppState;
 use crate::http::{ApiError, ApiJson};
@@ -17,6 +18,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list_users).post(add_user))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
 }
 
 async fn me(auth: Authenticated) -> Json<Value> {
@@ -42,6 +45,7 @@ async fn add_user(
     auth: Authenticated,
     ApiJson(body): ApiJson<AddUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    auth.require(Scope::Admin)?;
     if !auth.user.role.may_add(body.role) {
         return Err(ApiError::forbidden(format!(
             "a user with role {} cannot add a user with role {}",
@@ -57,6 +61,67 @@ async fn add_user(
     };
     let user = users::create(&auth.db, state.clock.as_ref(), new).await?;
     Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateToken {
+    name: String,
+    /// Defaults to read and write.
+    scopes: Option<Vec<String>>,
+    expires_in_days: Option<u32>,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let scopes = match &body.scopes {
+        Some(names) => Scopes::parse(names.iter().map(String::as_str))
+            .map_err(|name| ApiError::from(TokenError::UnknownScope(name)))?,
+        None => Scopes::parse(["read", "write"]).unwrap_or_default(),
+    };
+    let new = NewToken {
+        name: body.name,
+        scopes,
+        expires_in_days: body.expires_in_days,
+    };
+    let (info, token) =
+        tokens::create(&auth.db, state.clock.as_ref(), &auth.user, auth.scopes, new).await?;
+    let mut shown = json!(info);
+    shown["token"] = json!(token.as_str());
+    Ok((StatusCode::CREATED, Json(shown)))
+}
+
+async fn list_tokens(auth: Authenticated) -> Result<Json<Value>, ApiError> {
+    let all = tokens::list(&auth.db, auth.user.id).await?;
+    Ok(Json(json!({ "tokens": all })))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    tokens::revoke(&auth.db, state.clock.as_ref(), auth.user.id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<TokenError> for ApiError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::InvalidName | TokenError::InvalidExpiry | TokenError::NoScope => {
+                ApiError::unprocessable("invalid_field", e.to_string())
+            }
+            TokenError::UnknownScope(_) => ApiError::unprocessable("invalid_scope", e.to_string()),
+            TokenError::ScopeNotHeld(_) | TokenError::AdminScopeNeedsAdmin => {
+                ApiError::forbidden(e.to_string())
+            }
+            TokenError::NotFound => ApiError::not_found(e.to_string()),
+            TokenError::Store(_) => ApiError::internal(e),
+        }
+    }
 }
 
 impl From<UserError> for ApiError {

@@ -22,7 +22,7 @@ pub fn spec() -> Value {
             "version": env!("CARGO_PKG_VERSION"),
             "description": "REST API of helpdeskd. Every error is {\"error\": {\"code\", \"message\"}}."
         },
-        "security": [{"basic": []}],
+        "security": [{"bearer": []}, {"basic": []}],
         "paths": {
             "/healthz": {"get": {
                 "summary": "Liveness", "security": [],
@@ -48,6 +48,30 @@ pub fn spec() -> Value {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
                     "401": error_response("Missing or wrong credentials")}
             }},
+            "/api/v1/tokens": {
+                "get": {
+                    "summary": "The caller's API tokens (never the token text)",
+                    "responses": {"200": {"description": "Tokens",
+                        "content": {"application/json": {"schema": {"type": "object",
+                            "properties": {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}}}}},
+                        "401": error_response("Missing or wrong credentials")}
+                },
+                "post": {
+                    "summary": "Create an API token; the token is in the answer once and never again",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewToken"}}}},
+                    "responses": {"201": {"description": "Created",
+                        "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Token"},
+                            {"type": "object", "properties": {"token": {"type": "string", "pattern": "^hdk_[0-9a-f]{64}$"}}}]}}}},
+                        "401": error_response("Missing or wrong credentials"),
+                        "403": error_response("Scopes beyond the caller's, or admin scope for an agent"),
+                        "422": error_response("Invalid field")}
+                }
+            },
+            "/api/v1/tokens/{id}": {"delete": {
+                "summary": "Revoke one of the caller's tokens",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"204": {"description": "Revoked"}, "404": error_response("No such token")}
+            }},
             "/api/v1/users": {
                 "get": {
                     "summary": "Users of the account",
@@ -70,7 +94,8 @@ pub fn spec() -> Value {
         },
         "components": {
             "securitySchemes": {
-                "basic": {"type": "http", "scheme": "basic", "description": "email and password"},
+                "basic": {"type": "http", "scheme": "basic", "description": "email and password, or email and API token"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API token hdk_…; GET needs scope read, other methods write, managing people admin"},
                 "metricsToken": {"type": "http", "scheme": "bearer"}
             },
             "schemas": {
@@ -83,6 +108,16 @@ pub fn spec() -> Value {
                 "User": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
                     "role": {"enum": ["owner", "admin", "agent"]}}},
+                "Token": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "scopes": {"type": "array", "items": {"enum": ["read", "write", "admin"]}},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                    "last_used_at": {"type": ["string", "null"], "format": "date-time"}}},
+                "NewToken": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
+                    "name": {"type": "string"},
+                    "scopes": {"type": "array", "items": {"enum": ["read", "write", "admin"]}, "default": ["read", "write"]},
+                    "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
                 "NewUser": {"type": "object", "required": ["email", "name", "role", "password"],
                     "additionalProperties": false, "properties": {
                     "email": {"type": "string"}, "name": {"type": "string"},

@@ -458,6 +458,7 @@ fn integrity_problems(conn: &rusqlite::Connection) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use database::OpenSpec;
 
     fn options() -> StoreOptions {
         StoreOptions {
@@ -573,6 +574,54 @@ mod tests {
             commits < writes,
             "group commit batched {writes} writes into {commits} commits"
         );
+    }
+
+    #[tokio::test]
+    async fn a_v1_account_database_is_upgraded_with_a_backup_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account.db");
+        let key = SecretKey::random();
+        let backups = dir.path().join("backups");
+        let spec = |migrations: &'static [migrations::Migration]| OpenSpec {
+            name: "t".into(),
+            path: &path,
+            key: &key,
+            create: true,
+            migrations,
+            backup_dir: &backups,
+            readers: 1,
+            busy_timeout: Duration::from_secs(1),
+            now_unix: 5,
+        };
+        let (v1, _) = Database::open(spec(&schema::ACCOUNT[..1])).unwrap();
+        v1.write(|c| -> Result<(), StoreError> {
+            c.execute_batch(
+                "INSERT INTO users (email, name, role, password_hash, created_at)
+                 VALUES ('kept@x.example', 'Kept', 'owner', 'h', 0)",
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        drop(v1);
+        let (current, report) = Database::open(spec(schema::ACCOUNT)).unwrap();
+        assert_eq!(
+            (report.from, report.to),
+            (1, migrations::latest(schema::ACCOUNT))
+        );
+        assert!(report.backup.as_ref().is_some_and(|b| b.exists()));
+        let (email, key_len): (String, i64) = current
+            .read(|c| -> Result<_, StoreError> {
+                Ok(c.query_row(
+                    "SELECT (SELECT email FROM users),
+                            (SELECT length(value) FROM account_secrets WHERE name = 'api_token_hash_key')",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .await
+            .unwrap();
+        assert_eq!((email.as_str(), key_len), ("kept@x.example", 32));
     }
 
     #[tokio::test]

@@ -52,9 +52,10 @@ CREATE TABLE appliance_audit (
 }];
 
 /// `accounts/<id>/account.db`: everything of one account.
-pub const ACCOUNT: &[Migration] = &[Migration {
-    version: 1,
-    sql: r#"
+pub const ACCOUNT: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: r#"
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY,
     email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -66,4 +67,30 @@ CREATE TABLE users (
 
 CREATE UNIQUE INDEX users_one_owner ON users(role) WHERE role = 'owner';
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        sql: r#"
+-- Per-account secrets that never leave the account's database.
+CREATE TABLE account_secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+INSERT INTO account_secrets (name, value) VALUES ('api_token_hash_key', randomblob(32));
+
+-- API tokens: only a keyed hash of the token is stored; the token is shown once.
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    token_hash   BLOB NOT NULL UNIQUE,
+    scopes       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+) STRICT;
+CREATE INDEX api_tokens_user ON api_tokens(user_id);
+"#,
+    },
+];

@@ -20,3 +20,4 @@ mod sighup;
 mod storage;
 mod systemd;
 mod tls;
+mod tokens;

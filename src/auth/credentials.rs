@@ -1,0 +1,144 @@
+//! How an API request proves who it is: `Authorization: Bearer <token>`, or Basic with email
+//! and password or email and API token. One extractor for every route, which also enforces
+//! the credential's scopes by method: reading needs `read`, changing anything needs `write`.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use super::password;
+use super::tokens::{self, Scope, Scopes};
+use super::users::{self, User};
+use crate::accounts::RoutedAccount;
+use crate::app::AppState;
+use crate::http::{ApiError, CurrentAccount};
+use crate::store::Database;
+
+/// A request whose credentials were verified against the account its host name reaches.
+pub struct Authenticated {
+    pub account: RoutedAccount,
+    pub db: Arc<Database>,
+    pub user: User,
+    /// What this credential may do; a password holds every scope.
+    pub scopes: Scopes,
+}
+
+impl Authenticated {
+    /// For routes that manage people or security: the credential must hold `admin`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this token lacks the `{}` scope",
+                scope.as_str()
+            )))
+        }
+    }
+}
+
+enum Presented {
+    Bearer(Zeroizing<String>),
+    Basic {
+        email: String,
+        secret: Zeroizing<String>,
+    },
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let CurrentAccount(account) = CurrentAccount::from_request_parts(parts, state).await?;
+        let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
+        let db = state
+            .store
+            .account(&account.id, state.clock.now_unix())
+            .await?;
+        let (user, scopes) = match presented {
+            Presented::Bearer(token) => by_token(&db, state, &token, None).await?,
+            Presented::Basic { email, secret } if tokens::looks_like_token(&secret) => {
+                by_token(&db, state, &secret, Some(&email)).await?
+            }
+            Presented::Basic { email, secret } => {
+                (by_password(&db, &email, secret).await?, Scopes::all())
+            }
+        };
+        let needed = match parts.method {
+            Method::GET | Method::HEAD | Method::OPTIONS => Scope::Read,
+            _ => Scope::Write,
+        };
+        let auth = Authenticated {
+            account,
+            db,
+            user,
+            scopes,
+        };
+        auth.require(needed)?;
+        Ok(auth)
+    }
+}
+
+async fn by_token(
+    db: &Arc<Database>,
+    state: &AppState,
+    token: &str,
+    email: Option<&str>,
+) -> Result<(User, Scopes), ApiError> {
+    let verified = tokens::verify(db, state.clock.as_ref(), token)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if email.is_some_and(|email| !email.trim().eq_ignore_ascii_case(&verified.user.email)) {
+        return Err(ApiError::unauthorized());
+    }
+    tokens::touch(db, state.clock.as_ref(), &verified).await;
+    Ok((verified.user, verified.scopes))
+}
+
+async fn by_password(
+    db: &Database,
+    email: &str,
+    secret: Zeroizing<String>,
+) -> Result<User, ApiError> {
+    let found = users::find_for_login(db, email)
+        .await
+        .map_err(ApiError::internal)?;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    // An unknown email still costs one Argon2 verification: timing does not tell.
+    let ok = tokio::task::spawn_blocking(move || password::verify(&secret, stored.as_deref()))
+        .await
+        .map_err(ApiError::internal)?;
+    match (ok, user) {
+        (true, Some(user)) => Ok(user),
+        _ => Err(ApiError::unauthorized()),
+    }
+}
+
+fn presented(parts: &Parts) -> Option<Presented> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(Presented::Bearer(Zeroizing::new(rest.trim().to_string())));
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(rest.trim())
+            .ok()?,
+    );
+    let text = std::str::from_utf8(&decoded).ok()?;
+    let (email, secret) = text.split_once(':')?;
+    Some(Presented::Basic {
+        email: email.to_string(),
+        secret: Zeroizing::new(secret.to_string()),
+    })
+}
