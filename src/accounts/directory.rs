@@ -51,18 +51,18 @@ impl AccountDirectory {
 
     /// The account a request for `host` (as sent in `Host`/`:authority`, port allowed) reaches.
     pub async fn resolve(&self, host: Option<&str>) -> Result<Option<RoutedAccount>, StoreError> {
-        let state = self.state.clone();
-        let snapshot = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-            let mut state = state
+        // Inline, not on a blocking thread: `data_version` reads the WAL index in shared
+        // memory (no file I/O), and a reload happens only after the CLI changed accounts.
+        let snapshot = {
+            let mut state = self
+                .state
                 .lock()
                 .map_err(|_| StoreError::Invariant("account directory lock poisoned".into()))?;
             if state.probe.changed()? {
                 state.snapshot = Arc::new(load(state.probe.connection())?);
             }
-            Ok(state.snapshot.clone())
-        })
-        .await
-        .map_err(|_| StoreError::Invariant("account directory reload panicked".into()))??;
+            state.snapshot.clone()
+        };
         if let [only] = snapshot.routable.as_slice() {
             return Ok(Some(only.clone()));
         }
