@@ -10,7 +10,6 @@ use axum::http::{Method, header};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::password;
 use super::tokens::{self, Scope, Scopes};
 use super::users::{self, User};
 use crate::accounts::RoutedAccount;
@@ -104,21 +103,9 @@ async fn by_password(
     email: &str,
     secret: Zeroizing<String>,
 ) -> Result<User, ApiError> {
-    let found = users::find_for_login(db, email)
-        .await
-        .map_err(ApiError::internal)?;
-    let (user, stored) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
-        None => (None, None),
-    };
-    // An unknown email still costs one Argon2 verification: timing does not tell.
-    let ok = tokio::task::spawn_blocking(move || password::verify(&secret, stored.as_deref()))
-        .await
-        .map_err(ApiError::internal)?;
-    match (ok, user) {
-        (true, Some(user)) => Ok(user),
-        _ => Err(ApiError::unauthorized()),
-    }
+    users::authenticate(db, email, secret)
+        .await?
+        .ok_or_else(ApiError::unauthorized)
 }
 
 fn presented(parts: &Parts) -> Option<Presented> {

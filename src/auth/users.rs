@@ -118,11 +118,9 @@ fn is_plausible_email(email: &str) -> bool {
 /// Validates, hashes the password on a blocking thread, and inserts.
 pub async fn create(db: &Database, clock: &dyn Clock, new: NewUser) -> Result<User, UserError> {
     let new = new.validated()?;
-    let secret = new.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&secret))
+    let hash = password::hash_bounded(new.password.clone())
         .await
-        .map_err(|_| UserError::Hashing)?
-        .map_err(|_| UserError::Hashing)?;
+        .ok_or(UserError::Hashing)?;
     let now = clock.now_unix();
     db.write(move |conn| insert(conn, &new, &hash, now)).await
 }
@@ -170,6 +168,41 @@ fn has_owner_in(conn: &Connection) -> Result<bool, UserError> {
         [],
         |r| r.get(0),
     )?)
+}
+
+/// The user, if `email` and `secret` match. A hash made with older parameters is replaced.
+/// An unknown email costs one Argon2 verification too, so timing does not tell it apart.
+pub async fn authenticate(
+    db: &Database,
+    email: &str,
+    secret: zeroize::Zeroizing<String>,
+) -> Result<Option<User>, UserError> {
+    let found = find_for_login(db, email).await?;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let stale = stored.as_deref().is_some_and(password::needs_rehash);
+    if !password::verify_bounded(secret.clone(), stored).await {
+        return Ok(None);
+    }
+    let Some(user) = user else {
+        return Ok(None);
+    };
+    if stale {
+        if let Some(fresh) = password::hash_bounded(secret).await {
+            let id = user.id;
+            db.write(move |conn| -> Result<(), UserError> {
+                conn.execute(
+                    "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                    params![id, fresh],
+                )?;
+                Ok(())
+            })
+            .await?;
+        }
+    }
+    Ok(Some(user))
 }
 
 /// The user with this email and their password hash, for logging in.
@@ -227,5 +260,85 @@ mod tests {
         ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod login_tests {
+    use std::sync::Arc;
+
+    use argon2::password_hash::PasswordHasher;
+    use zeroize::Zeroizing;
+
+    use super::*;
+    use crate::store::{DataLayout, KeySource, OpenMode, Store, StoreOptions};
+
+    fn old_parameters_hash(secret: &str) -> String {
+        let params = argon2::Params::new(19_456, 2, 1, None).unwrap();
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password_with_salt(secret.as_bytes(), b"sixteen byte salt")
+            .unwrap()
+            .to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn login_checks_the_password_and_upgrades_old_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(
+            Store::open(
+                DataLayout::new(dir.path()),
+                &KeySource::File(dir.path().join("master.key")),
+                StoreOptions {
+                    readers_per_database: 1,
+                    busy_timeout: std::time::Duration::from_secs(1),
+                },
+                OpenMode::CreateIfMissing,
+                0,
+            )
+            .unwrap(),
+        );
+        let db = store.create_account_database("acc", 0).await.unwrap();
+        let old = old_parameters_hash("correct horse battery");
+        assert!(password::needs_rehash(&old));
+        db.write(move |c| -> Result<(), StoreError> {
+            c.execute(
+                "INSERT INTO users (email, name, role, password_hash, created_at)
+                 VALUES ('ann@x.example', 'Ann', 'owner', ?1, 0)",
+                [old],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let login = |secret: &str| {
+            let secret = Zeroizing::new(secret.to_string());
+            authenticate(&db, "ANN@x.example", secret)
+        };
+        assert!(login("wrong password!").await.unwrap().is_none());
+        let stored = || async {
+            find_for_login(&db, "ann@x.example")
+                .await
+                .unwrap()
+                .unwrap()
+                .1
+        };
+        assert!(
+            password::needs_rehash(&stored().await),
+            "a failed login changes nothing"
+        );
+        let user = login("correct horse battery")
+            .await
+            .unwrap()
+            .expect("right password");
+        assert_eq!(user.email, "ann@x.example");
+        let upgraded = stored().await;
+        assert!(!password::needs_rehash(&upgraded), "{upgraded}");
+        assert!(login("correct horse battery").await.unwrap().is_some());
+        assert!(
+            authenticate(&db, "nobody@x.example", Zeroizing::new("x".repeat(12)))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 }
