@@ -17,6 +17,7 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// Bearer token that lets non-loopback clients read `/metrics`.
     pub metrics_token: Option<zeroize::Zeroizing<String>>,
+    pub token_limiter: crate::auth::rate::RateLimiter,
 }
 
 #[derive(Clone)]

@@ -23,6 +23,7 @@ pub struct Config {
     /// Base URL used in links (setup links, later mail). Empty: derived from `http.listen`.
     pub public_url: String,
     pub http: HttpConfig,
+    pub api: ApiConfig,
     pub tls: TlsConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -41,6 +42,24 @@ pub struct HttpConfig {
     pub idle_timeout_secs: u64,
     pub max_connections: u32,
     pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Sustained requests per second one API token may make.
+    pub token_requests_per_second: u32,
+    /// Requests one API token may make at once before the sustained rate applies.
+    pub token_burst: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            token_requests_per_second: 20,
+            token_burst: 100,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -79,6 +98,7 @@ impl Default for Config {
             master_key_file: PathBuf::new(),
             public_url: String::new(),
             http: HttpConfig::default(),
+            api: ApiConfig::default(),
             tls: TlsConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -226,6 +246,11 @@ impl Config {
         positive("http.idle_timeout_secs", self.http.idle_timeout_secs)?;
         positive("http.max_connections", self.http.max_connections.into())?;
         positive("http.shutdown_grace_secs", self.http.shutdown_grace_secs)?;
+        positive(
+            "api.token_requests_per_second",
+            self.api.token_requests_per_second.into(),
+        )?;
+        positive("api.token_burst", self.api.token_burst.into())?;
         if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
             return Err((
                 "tls.cert_file",

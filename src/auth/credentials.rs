@@ -59,9 +59,9 @@ impl FromRequestParts<AppState> for Authenticated {
             .account(&account.id, state.clock.now_unix())
             .await?;
         let (user, scopes) = match presented {
-            Presented::Bearer(token) => by_token(&db, state, &token, None).await?,
+            Presented::Bearer(token) => by_token(&db, state, &account, &token, None).await?,
             Presented::Basic { email, secret } if tokens::looks_like_token(&secret) => {
-                by_token(&db, state, &secret, Some(&email)).await?
+                by_token(&db, state, &account, &secret, Some(&email)).await?
             }
             Presented::Basic { email, secret } => {
                 (by_password(&db, &email, secret).await?, Scopes::all())
@@ -85,6 +85,7 @@ impl FromRequestParts<AppState> for Authenticated {
 async fn by_token(
     db: &Arc<Database>,
     state: &AppState,
+    account: &RoutedAccount,
     token: &str,
     email: Option<&str>,
 ) -> Result<(User, Scopes), ApiError> {
@@ -94,6 +95,10 @@ async fn by_token(
     if email.is_some_and(|email| !email.trim().eq_ignore_ascii_case(&verified.user.email)) {
         return Err(ApiError::unauthorized());
     }
+    state
+        .token_limiter
+        .check(&account.id, verified.token_id, std::time::Instant::now())
+        .map_err(ApiError::rate_limited)?;
     tokens::touch(db, state.clock.as_ref(), &verified).await;
     Ok((verified.user, verified.scopes))
 }

@@ -3,6 +3,7 @@
 
 mod credentials;
 pub mod password;
+pub mod rate;
 pub mod routes;
 pub mod tokens;
 pub mod users;

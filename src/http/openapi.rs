@@ -46,7 +46,8 @@ pub fn spec() -> Value {
                 "summary": "The authenticated user",
                 "responses": {"200": {"description": "The user",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
-                    "401": error_response("Missing or wrong credentials")}
+                    "401": error_response("Missing or wrong credentials"),
+                    "429": error_response("Too many requests with this token; see Retry-After")}
             }},
             "/api/v1/tokens": {
                 "get": {
@@ -95,7 +96,7 @@ pub fn spec() -> Value {
         "components": {
             "securitySchemes": {
                 "basic": {"type": "http", "scheme": "basic", "description": "email and password, or email and API token"},
-                "bearer": {"type": "http", "scheme": "bearer", "description": "API token hdk_…; GET needs scope read, other methods write, managing people admin"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API token hdk_…; GET needs scope read, other methods write, managing people admin; each token is rate limited (api.token_requests_per_second, api.token_burst), answering 429 with Retry-After"},
                 "metricsToken": {"type": "http", "scheme": "bearer"}
             },
             "schemas": {

@@ -82,6 +82,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         config: Arc::new(config.clone()),
         metrics: metrics.clone(),
         metrics_token: read_metrics_token(&config)?,
+        token_limiter: crate::auth::rate::RateLimiter::new(
+            config.api.token_requests_per_second,
+            config.api.token_burst,
+        ),
     }));
 
     let limits = listener::Limits {

@@ -319,3 +319,57 @@ async fn tokens_survive_a_restart() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn each_token_is_rate_limited_with_retry_after() {
+    let daemon = Daemon::start(
+        crate::harness::Options::default()
+            .env("HELPDESKD_API_TOKEN_BURST", "3")
+            .env("HELPDESKD_API_TOKEN_REQUESTS_PER_SECOND", "1"),
+    );
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let api = Api::for_daemon(&daemon);
+    let (_, first) = api.new_token(&OWNER_AUTH, json!({"name": "busy"})).await;
+    let (_, second) = api.new_token(&OWNER_AUTH, json!({"name": "calm"})).await;
+    let (first, second) = (
+        first["token"].as_str().unwrap(),
+        second["token"].as_str().unwrap(),
+    );
+    for _ in 0..3 {
+        let (status, _) = api
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/me",
+                &Auth::Bearer(first),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let response = api
+        .client
+        .get(format!("{}/api/v1/me", api.base))
+        .bearer_auth(first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another token is not affected.
+    let (status, _) = api
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/me",
+            &Auth::Bearer(second),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+}
