@@ -68,6 +68,21 @@ enum Command {
     /// Configuration tools
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// The accounts' audit logs
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check an account's audit hash chain; reports the first broken entry (exit 1)
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +211,9 @@ fn main() -> ExitCode {
         Command::SetupLink { data, account } => cli::setup_link::run(&data, account.as_deref()),
         Command::Doctor { data } => cli::doctor::run(&data),
         Command::Config(ConfigCommand::Check { config }) => cli::config_check::run(config),
+        Command::Audit(AuditCommand::Verify { data, account }) => {
+            cli::audit::verify(&data, &account)
+        }
     };
     match result {
         Ok(code) => code,

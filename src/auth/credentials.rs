@@ -14,7 +14,8 @@ use super::tokens::{self, Scope, Scopes};
 use super::users::{self, User};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
-use crate::http::{ApiError, CurrentAccount};
+use crate::audit::Actor;
+use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::store::Database;
 
 /// A request whose credentials were verified against the account its host name reaches.
@@ -24,9 +25,20 @@ pub struct Authenticated {
     pub user: User,
     /// What this credential may do; a password holds every scope.
     pub scopes: Scopes,
+    /// The client's address, for the audit log.
+    pub ip: String,
 }
 
 impl Authenticated {
+    /// This user, from this address, as the audit log names them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.user.id),
+            name: self.user.email.clone(),
+            ip: self.ip.clone(),
+        }
+    }
+
     /// For routes that manage people or security: the credential must hold `admin`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
         if self.scopes.contains(scope) {
@@ -53,6 +65,11 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let CurrentAccount(account) = CurrentAccount::from_request_parts(parts, state).await?;
+        let ip = parts
+            .extensions
+            .get::<ClientAddr>()
+            .map(|ClientAddr(addr)| addr.ip().to_string())
+            .unwrap_or_default();
         let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
         let db = state
             .store
@@ -64,7 +81,10 @@ impl FromRequestParts<AppState> for Authenticated {
                 by_token(&db, state, &account, &secret, Some(&email)).await?
             }
             Presented::Basic { email, secret } => {
-                (by_password(&db, &email, secret).await?, Scopes::all())
+                let user = users::authenticate(&db, state.clock.as_ref(), &email, secret, &ip)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                (user, Scopes::all())
             }
         };
         let needed = match parts.method {
@@ -76,6 +96,7 @@ impl FromRequestParts<AppState> for Authenticated {
             db,
             user,
             scopes,
+            ip,
         };
         auth.require(needed)?;
         Ok(auth)
@@ -101,16 +122,6 @@ async fn by_token(
         .map_err(ApiError::rate_limited)?;
     tokens::touch(db, state.clock.as_ref(), &verified).await;
     Ok((verified.user, verified.scopes))
-}
-
-async fn by_password(
-    db: &Database,
-    email: &str,
-    secret: Zeroizing<String>,
-) -> Result<User, ApiError> {
-    users::authenticate(db, email, secret)
-        .await?
-        .ok_or_else(ApiError::unauthorized)
 }
 
 fn presented(parts: &Parts) -> Option<Presented> {

@@ -59,7 +59,7 @@ async fn add_user(
         role: body.role,
         password: body.password,
     };
-    let user = users::create(&auth.db, state.clock.as_ref(), new).await?;
+    let user = users::create(&auth.db, state.clock.as_ref(), new, &auth.actor()).await?;
     Ok((StatusCode::CREATED, Json(json!(user))))
 }
 
@@ -87,8 +87,15 @@ async fn create_token(
         scopes,
         expires_in_days: body.expires_in_days,
     };
-    let (info, token) =
-        tokens::create(&auth.db, state.clock.as_ref(), &auth.user, auth.scopes, new).await?;
+    let (info, token) = tokens::create(
+        &auth.db,
+        state.clock.as_ref(),
+        &auth.user,
+        auth.scopes,
+        new,
+        &auth.actor(),
+    )
+    .await?;
     let mut shown = json!(info);
     shown["token"] = json!(token.as_str());
     Ok((StatusCode::CREATED, Json(shown)))
@@ -104,7 +111,14 @@ async fn revoke_token(
     auth: Authenticated,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    tokens::revoke(&auth.db, state.clock.as_ref(), auth.user.id, id).await?;
+    tokens::revoke(
+        &auth.db,
+        state.clock.as_ref(),
+        auth.user.id,
+        id,
+        &auth.actor(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -13,6 +13,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::users::{Role, User};
+use crate::audit::{self, Actor};
 use crate::clock::{Clock, rfc3339};
 use crate::store::{Database, StoreError};
 
@@ -172,6 +173,7 @@ pub async fn create(
     owner: &User,
     held: Scopes,
     new: NewToken,
+    actor: &Actor,
 ) -> Result<(TokenInfo, Zeroizing<String>), TokenError> {
     let name = new.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
@@ -194,7 +196,7 @@ pub async fn create(
         Some(_) => return Err(TokenError::InvalidExpiry),
     };
     let token = Zeroizing::new(generate());
-    let (secret, user_id, scopes) = (token.clone(), owner.id, new.scopes);
+    let (secret, user_id, scopes, actor) = (token.clone(), owner.id, new.scopes, actor.clone());
     let id = db
         .write(move |conn| -> Result<i64, TokenError> {
             let hash = keyed_hash(&hash_key(conn)?, &secret);
@@ -203,7 +205,13 @@ pub async fn create(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![user_id, name, hash, scopes.stored(), now, expires_at],
             )?;
-            Ok(conn.last_insert_rowid())
+            let id = conn.last_insert_rowid();
+            let (target, detail) = (
+                format!("token:{id}"),
+                format!("name={name} scopes={}", scopes.stored()),
+            );
+            audit::record(conn, &actor.entry(now, "token.created", &target, &detail))?;
+            Ok(id)
         })
         .await?;
     let info = TokenInfo {
@@ -248,15 +256,21 @@ pub async fn revoke(
     clock: &dyn Clock,
     user_id: i64,
     token_id: i64,
+    actor: &Actor,
 ) -> Result<(), TokenError> {
-    let now = clock.now_unix();
+    let (now, actor) = (clock.now_unix(), actor.clone());
     let changed = db
         .write(move |conn| -> Result<usize, TokenError> {
-            Ok(conn.execute(
+            let changed = conn.execute(
                 "UPDATE api_tokens SET revoked_at = ?3
                  WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
                 params![token_id, user_id, now],
-            )?)
+            )?;
+            if changed == 1 {
+                let target = format!("token:{token_id}");
+                audit::record(conn, &actor.entry(now, "token.revoked", &target, ""))?;
+            }
+            Ok(changed)
         })
         .await?;
     if changed == 1 {
@@ -400,22 +414,14 @@ mod lifecycle_tests {
 
     use super::*;
     use crate::clock::ManualClock;
-    use crate::store::{DataLayout, KeySource, OpenMode, Store, StoreOptions};
+    use crate::store::Store;
+
+    fn test_actor() -> Actor {
+        Actor::system("test")
+    }
 
     async fn account_db(dir: &std::path::Path) -> (Arc<Store>, Arc<Database>, User) {
-        let store = Arc::new(
-            Store::open(
-                DataLayout::new(dir),
-                &KeySource::File(dir.join("master.key")),
-                StoreOptions {
-                    readers_per_database: 1,
-                    busy_timeout: std::time::Duration::from_secs(1),
-                },
-                OpenMode::CreateIfMissing,
-                0,
-            )
-            .unwrap(),
-        );
+        let store = crate::store::open_for_test(dir);
         let db = store.create_account_database("acc", 0).await.unwrap();
         let id = db
             .write(|c| -> Result<i64, StoreError> {
@@ -447,9 +453,16 @@ mod lifecycle_tests {
             scopes: Scopes::parse(["read"]).unwrap(),
             expires_in_days: days,
         };
-        let (info, token) = create(&db, &clock, &user, Scopes::all(), new(Some(1)))
-            .await
-            .unwrap();
+        let (info, token) = create(
+            &db,
+            &clock,
+            &user,
+            Scopes::all(),
+            new(Some(1)),
+            &test_actor(),
+        )
+        .await
+        .unwrap();
         let verified = verify(&db, &clock, &token).await.unwrap().expect("valid");
         assert_eq!(verified.user.id, user.id);
         assert!(verified.scopes.contains(Scope::Read) && !verified.scopes.contains(Scope::Write));
@@ -462,17 +475,20 @@ mod lifecycle_tests {
             "expired"
         );
 
-        let (other, other_token) = create(&db, &clock, &user, Scopes::all(), new(None))
+        let (other, other_token) =
+            create(&db, &clock, &user, Scopes::all(), new(None), &test_actor())
+                .await
+                .unwrap();
+        assert!(verify(&db, &clock, &other_token).await.unwrap().is_some());
+        revoke(&db, &clock, user.id, other.id, &test_actor())
             .await
             .unwrap();
-        assert!(verify(&db, &clock, &other_token).await.unwrap().is_some());
-        revoke(&db, &clock, user.id, other.id).await.unwrap();
         assert!(
             verify(&db, &clock, &other_token).await.unwrap().is_none(),
             "revoked"
         );
         assert!(matches!(
-            revoke(&db, &clock, user.id, other.id).await,
+            revoke(&db, &clock, user.id, other.id, &test_actor()).await,
             Err(TokenError::NotFound)
         ));
         assert_eq!(list(&db, user.id).await.unwrap().len(), 1);
@@ -491,21 +507,44 @@ mod lifecycle_tests {
         };
         let read_only = Scopes::parse(["read"]).unwrap();
         assert!(matches!(
-            create(&db, &clock, &agent, read_only, ask(&["read", "write"])).await,
+            create(
+                &db,
+                &clock,
+                &agent,
+                read_only,
+                ask(&["read", "write"]),
+                &test_actor()
+            )
+            .await,
             Err(TokenError::ScopeNotHeld(_))
         ));
         assert!(matches!(
-            create(&db, &clock, &agent, Scopes::all(), ask(&["admin"])).await,
+            create(
+                &db,
+                &clock,
+                &agent,
+                Scopes::all(),
+                ask(&["admin"]),
+                &test_actor()
+            )
+            .await,
             Err(TokenError::AdminScopeNeedsAdmin)
         ));
         assert!(matches!(
-            create(&db, &clock, &agent, Scopes::all(), ask(&[])).await,
+            create(&db, &clock, &agent, Scopes::all(), ask(&[]), &test_actor()).await,
             Err(TokenError::NoScope)
         ));
         // The token text is never stored: only its keyed hash is.
-        let (_, token) = create(&db, &clock, &agent, Scopes::all(), ask(&["read"]))
-            .await
-            .unwrap();
+        let (_, token) = create(
+            &db,
+            &clock,
+            &agent,
+            Scopes::all(),
+            ask(&["read"]),
+            &test_actor(),
+        )
+        .await
+        .unwrap();
         let stored: Vec<u8> = db
             .read(|c| -> Result<_, StoreError> {
                 Ok(c.query_row("SELECT token_hash FROM api_tokens", [], |r| r.get(0))?)

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::password;
+use crate::audit::{self, Actor};
 use crate::clock::Clock;
 use crate::store::{Database, StoreError};
 
@@ -115,14 +116,28 @@ fn is_plausible_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Validates, hashes the password on a blocking thread, and inserts.
-pub async fn create(db: &Database, clock: &dyn Clock, new: NewUser) -> Result<User, UserError> {
+/// Validates, hashes the password on a blocking thread, inserts, and audits who did it.
+pub async fn create(
+    db: &Database,
+    clock: &dyn Clock,
+    new: NewUser,
+    actor: &Actor,
+) -> Result<User, UserError> {
     let new = new.validated()?;
     let hash = password::hash_bounded(new.password.clone())
         .await
         .ok_or(UserError::Hashing)?;
-    let now = clock.now_unix();
-    db.write(move |conn| insert(conn, &new, &hash, now)).await
+    let (now, actor) = (clock.now_unix(), actor.clone());
+    db.write(move |conn| {
+        let user = insert(conn, &new, &hash, now)?;
+        let (target, detail) = (
+            format!("user:{}", user.id),
+            format!("role={}", user.role.as_str()),
+        );
+        audit::record(conn, &actor.entry(now, "user.created", &target, &detail))?;
+        Ok(user)
+    })
+    .await
 }
 
 fn insert(conn: &Connection, new: &NewUser, hash: &str, now: i64) -> Result<User, UserError> {
@@ -174,8 +189,10 @@ fn has_owner_in(conn: &Connection) -> Result<bool, UserError> {
 /// An unknown email costs one Argon2 verification too, so timing does not tell it apart.
 pub async fn authenticate(
     db: &Database,
+    clock: &dyn Clock,
     email: &str,
     secret: zeroize::Zeroizing<String>,
+    ip: &str,
 ) -> Result<Option<User>, UserError> {
     let found = find_for_login(db, email).await?;
     let (user, stored) = match found {
@@ -184,6 +201,20 @@ pub async fn authenticate(
     };
     let stale = stored.as_deref().is_some_and(password::needs_rehash);
     if !password::verify_bounded(secret.clone(), stored).await {
+        if let Some(user) = user {
+            // Failures for existing users are audited; guesses at unknown emails are not
+            // anyone's data.
+            let entry = audit::OwnedEntry {
+                at: clock.now_unix(),
+                actor_id: Some(user.id),
+                actor: user.email.clone(),
+                action: "login.failed".into(),
+                target: format!("user:{}", user.id),
+                ip: ip.to_string(),
+                detail: "wrong password".into(),
+            };
+            audit::record_now(db, entry).await?;
+        }
         return Ok(None);
     }
     let Some(user) = user else {
@@ -265,13 +296,10 @@ mod tests {
 
 #[cfg(test)]
 mod login_tests {
-    use std::sync::Arc;
-
     use argon2::password_hash::PasswordHasher;
     use zeroize::Zeroizing;
 
     use super::*;
-    use crate::store::{DataLayout, KeySource, OpenMode, Store, StoreOptions};
 
     fn old_parameters_hash(secret: &str) -> String {
         let params = argon2::Params::new(19_456, 2, 1, None).unwrap();
@@ -284,20 +312,9 @@ mod login_tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn login_checks_the_password_and_upgrades_old_hashes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(
-            Store::open(
-                DataLayout::new(dir.path()),
-                &KeySource::File(dir.path().join("master.key")),
-                StoreOptions {
-                    readers_per_database: 1,
-                    busy_timeout: std::time::Duration::from_secs(1),
-                },
-                OpenMode::CreateIfMissing,
-                0,
-            )
-            .unwrap(),
-        );
+        let store = crate::store::open_for_test(dir.path());
         let db = store.create_account_database("acc", 0).await.unwrap();
+        let clock = crate::clock::ManualClock::new(time::OffsetDateTime::UNIX_EPOCH);
         let old = old_parameters_hash("correct horse battery");
         assert!(password::needs_rehash(&old));
         db.write(move |c| -> Result<(), StoreError> {
@@ -312,7 +329,7 @@ mod login_tests {
         .unwrap();
         let login = |secret: &str| {
             let secret = Zeroizing::new(secret.to_string());
-            authenticate(&db, "ANN@x.example", secret)
+            authenticate(&db, &clock, "ANN@x.example", secret, "127.0.0.1")
         };
         assert!(login("wrong password!").await.unwrap().is_none());
         let stored = || async {
@@ -335,10 +352,32 @@ mod login_tests {
         assert!(!password::needs_rehash(&upgraded), "{upgraded}");
         assert!(login("correct horse battery").await.unwrap().is_some());
         assert!(
-            authenticate(&db, "nobody@x.example", Zeroizing::new("x".repeat(12)))
-                .await
-                .unwrap()
-                .is_none()
+            authenticate(
+                &db,
+                &clock,
+                "nobody@x.example",
+                Zeroizing::new("x".repeat(12)),
+                ""
+            )
+            .await
+            .unwrap()
+            .is_none()
         );
+        let failures = crate::audit::list(
+            &db,
+            crate::audit::Query {
+                before: None,
+                action: Some("login.failed".into()),
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            failures.len(),
+            1,
+            "a real user's failure; guesses at unknown emails are not logged"
+        );
+        assert_eq!(failures[0].ip, "127.0.0.1");
     }
 }

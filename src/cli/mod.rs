@@ -2,6 +2,7 @@
 //! 1 for an operational failure, 2 for bad usage or configuration.
 
 pub mod account;
+pub mod audit;
 pub mod config_check;
 pub mod doctor;
 pub mod init;

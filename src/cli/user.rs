@@ -47,14 +47,19 @@ pub fn add(
             role,
             password,
         };
-        users::create(&db, clock.as_ref(), new)
-            .await
-            .map_err(|e| match e {
-                UserError::InvalidEmail
-                | UserError::InvalidName(_)
-                | UserError::WeakPassword(_) => CliError::usage(e),
-                other => CliError::failure(other),
-            })
+        users::create(
+            &db,
+            clock.as_ref(),
+            new,
+            &helpdeskd::audit::Actor::system("cli"),
+        )
+        .await
+        .map_err(|e| match e {
+            UserError::InvalidEmail | UserError::InvalidName(_) | UserError::WeakPassword(_) => {
+                CliError::usage(e)
+            }
+            other => CliError::failure(other),
+        })
     })?;
     println!(
         "added {} {} <{}> to account {slug}",

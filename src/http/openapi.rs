@@ -49,6 +49,22 @@ pub fn spec() -> Value {
                     "401": error_response("Missing or wrong credentials"),
                     "429": error_response("Too many requests with this token; see Retry-After")}
             }},
+            "/api/v1/audit": {"get": {
+                "summary": "The account's audit log, newest first (owner and admins; tokens need the admin scope)",
+                "parameters": [
+                    {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "only entries with a smaller id"},
+                    {"name": "action", "in": "query", "schema": {"type": "string"}, "description": "e.g. user.created, token.created, token.revoked, login.failed"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
+                    {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}
+                ],
+                "responses": {"200": {"description": "Entries as JSON, or CSV with format=csv or Accept: text/csv",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"entries": {"type": "array",
+                        "items": {"type": "object", "properties": {"id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
+                            "actor_id": {"type": ["integer", "null"]}, "actor": {"type": "string"}, "action": {"type": "string"},
+                            "target": {"type": "string"}, "ip": {"type": "string"}, "detail": {"type": "string"}}}}}}},
+                        "text/csv": {"schema": {"type": "string"}}}},
+                    "403": error_response("Not an owner or admin, or token without admin scope")}
+            }},
             "/api/v1/tokens": {
                 "get": {
                     "summary": "The caller's API tokens (never the token text)",

@@ -14,7 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
-use crate::{accounts, auth, setup};
+use crate::{accounts, audit, auth, setup};
 
 pub fn build(state: AppState, config: &Config) -> Router {
     let request_timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -25,6 +25,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/static/app.css", get(page::app_css))
         .merge(accounts::routes::routes())
+        .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())
         .fallback(error::not_found)

@@ -129,7 +129,7 @@ pub async fn complete(
         return Err(SetupError::OwnerExists);
     }
     spend(store, clock, account_id, token, true).await?;
-    match users::create(&db, clock, owner).await {
+    match users::create(&db, clock, owner, &crate::audit::Actor::system("setup")).await {
         Ok(user) => {
             let (id, now) = (account_id.to_string(), clock.now_unix());
             store

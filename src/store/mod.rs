@@ -455,6 +455,22 @@ fn integrity_problems(conn: &rusqlite::Connection) -> Vec<String> {
     problems
 }
 
+/// A store in `dir` with a fresh master key, for tests of the domains.
+#[cfg(test)]
+pub(crate) fn open_for_test(dir: &Path) -> Arc<Store> {
+    let store = Store::open(
+        DataLayout::new(dir),
+        &KeySource::File(dir.join("master.key")),
+        StoreOptions {
+            readers_per_database: 2,
+            busy_timeout: Duration::from_secs(1),
+        },
+        OpenMode::CreateIfMissing,
+        0,
+    );
+    Arc::new(store.expect("test store"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

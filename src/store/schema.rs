@@ -93,4 +93,24 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_user ON api_tokens(user_id);
 "#,
     },
+    Migration {
+        version: 3,
+        sql: r#"
+-- The account's audit log. Each entry's hash covers its fields and the previous entry's
+-- hash, so editing or deleting an entry breaks the chain from there on.
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    actor_id  INTEGER,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    target    TEXT NOT NULL DEFAULT '',
+    ip        TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT '',
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_log_action ON audit_log(action, id);
+"#,
+    },
 ];

@@ -10,6 +10,7 @@ mod harness;
 mod tls_client;
 
 mod accounts;
+mod audit;
 mod cli;
 mod config;
 mod durability;

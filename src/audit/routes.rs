@@ -1,0 +1,81 @@
+//! `GET /api/v1/audit`: the owner and admins read the account's audit log, as JSON or CSV.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::Query as QueryString;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Query, list, to_csv};
+use crate::app::AppState;
+use crate::auth::Authenticated;
+use crate::auth::tokens::Scope;
+use crate::auth::users::Role;
+use crate::http::ApiError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/audit", get(read_log))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    before: Option<i64>,
+    action: Option<String>,
+    limit: Option<u32>,
+    format: Option<String>,
+}
+
+async fn read_log(
+    auth: Authenticated,
+    QueryString(params): QueryString<Params>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if auth.user.role < Role::Admin {
+        return Err(ApiError::forbidden(
+            "the audit log is for the owner and admins",
+        ));
+    }
+    auth.require(Scope::Admin)?;
+    let wants_csv = params.format.as_deref() == Some("csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"));
+    if let Some(format) = params
+        .format
+        .as_deref()
+        .filter(|f| *f != "csv" && *f != "json")
+    {
+        return Err(ApiError::bad_request(
+            "invalid_format",
+            format!("unknown format `{format}` (use json or csv)"),
+        ));
+    }
+    let rows = list(
+        &auth.db,
+        Query {
+            before: params.before,
+            action: params.action,
+            limit: params.limit.unwrap_or(100).clamp(1, 10_000),
+        },
+    )
+    .await?;
+    if wants_csv {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit.csv\"",
+                ),
+            ],
+            to_csv(&rows),
+        )
+            .into_response());
+    }
+    Ok(Json(json!({ "entries": rows })).into_response())
+}
