@@ -18,6 +18,7 @@ pub struct App {
     /// Bearer token that lets non-loopback clients read `/metrics`.
     pub metrics_token: Option<zeroize::Zeroizing<String>>,
     pub token_limiter: crate::auth::rate::RateLimiter,
+    pub login_throttle: crate::auth::throttle::LoginThrottle,
 }
 
 #[derive(Clone)]

@@ -24,6 +24,7 @@ pub struct Config {
     pub public_url: String,
     pub http: HttpConfig,
     pub api: ApiConfig,
+    pub auth: AuthConfig,
     pub tls: TlsConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
@@ -58,6 +59,27 @@ impl Default for ApiConfig {
         ApiConfig {
             token_requests_per_second: 20,
             token_burst: 100,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Failed logins for one email of one account before it is locked for the window.
+    pub max_failures_per_email: u32,
+    /// Failed logins from one address (any email, any account) before it is locked.
+    pub max_failures_per_address: u32,
+    /// The window failures are counted in, and the longest a lockout lasts.
+    pub failure_window_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            max_failures_per_email: 10,
+            max_failures_per_address: 30,
+            failure_window_secs: 900,
         }
     }
 }
@@ -99,6 +121,7 @@ impl Default for Config {
             public_url: String::new(),
             http: HttpConfig::default(),
             api: ApiConfig::default(),
+            auth: AuthConfig::default(),
             tls: TlsConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
@@ -251,6 +274,15 @@ impl Config {
             self.api.token_requests_per_second.into(),
         )?;
         positive("api.token_burst", self.api.token_burst.into())?;
+        positive(
+            "auth.max_failures_per_email",
+            self.auth.max_failures_per_email.into(),
+        )?;
+        positive(
+            "auth.max_failures_per_address",
+            self.auth.max_failures_per_address.into(),
+        )?;
+        positive("auth.failure_window_secs", self.auth.failure_window_secs)?;
         if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
             return Err((
                 "tls.cert_file",

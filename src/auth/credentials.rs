@@ -2,7 +2,9 @@
 //! and password or email and API token. One extractor for every route, which also enforces
 //! the credential's scopes by method: reading needs `read`, changing anything needs `write`.
 
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -14,7 +16,7 @@ use super::tokens::{self, Scope, Scopes};
 use super::users::{self, User};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
-use crate::audit::Actor;
+use crate::audit::{self, Actor};
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::store::Database;
 
@@ -81,10 +83,14 @@ impl FromRequestParts<AppState> for Authenticated {
                 by_token(&db, state, &account, &secret, Some(&email)).await?
             }
             Presented::Basic { email, secret } => {
-                let user = users::authenticate(&db, state.clock.as_ref(), &email, secret, &ip)
-                    .await?
-                    .ok_or_else(ApiError::unauthorized)?;
-                (user, Scopes::all())
+                let from = parts
+                    .extensions
+                    .get::<ClientAddr>()
+                    .map(|ClientAddr(a)| a.ip());
+                (
+                    by_password(state, &db, &account, &email, secret, from).await?,
+                    Scopes::all(),
+                )
             }
         };
         let needed = match parts.method {
@@ -122,6 +128,48 @@ async fn by_token(
         .map_err(ApiError::rate_limited)?;
     tokens::touch(db, state.clock.as_ref(), &verified).await;
     Ok((verified.user, verified.scopes))
+}
+
+/// Email and password, behind the brute-force throttle: a locked or delayed email or address
+/// gets 429 before any Argon2 work, whether the email exists or not.
+async fn by_password(
+    state: &AppState,
+    db: &Database,
+    account: &RoutedAccount,
+    email: &str,
+    secret: Zeroizing<String>,
+    from: Option<IpAddr>,
+) -> Result<User, ApiError> {
+    let from = from.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+    let throttle = &state.login_throttle;
+    throttle
+        .check(&account.id, email, from, Instant::now())
+        .map_err(ApiError::rate_limited)?;
+    let ip = from.to_string();
+    match users::authenticate(db, state.clock.as_ref(), email, secret, &ip).await? {
+        Some(user) => {
+            throttle.succeeded(&account.id, email);
+            Ok(user)
+        }
+        None => {
+            if throttle.failed(&account.id, email, from, Instant::now()) {
+                let entry = audit::OwnedEntry {
+                    at: state.clock.now_unix(),
+                    actor_id: None,
+                    actor: "system".into(),
+                    action: "login.locked".into(),
+                    target: email.trim().to_lowercase(),
+                    ip,
+                    detail: format!(
+                        "locked for {} s after repeated failures",
+                        state.config.auth.failure_window_secs
+                    ),
+                };
+                audit::record_now(db, entry).await?;
+            }
+            Err(ApiError::unauthorized())
+        }
+    }
 }
 
 fn presented(parts: &Parts) -> Option<Presented> {

@@ -5,6 +5,7 @@ mod credentials;
 pub mod password;
 pub mod rate;
 pub mod routes;
+pub mod throttle;
 pub mod tokens;
 pub mod users;
 

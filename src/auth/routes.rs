@@ -20,6 +20,34 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users", get(list_users).post(add_user))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .route("/api/v1/lockouts", get(list_lockouts))
+}
+
+/// Emails of this account locked by the brute-force throttle right now (owner and admins).
+async fn list_lockouts(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<Value>, ApiError> {
+    if auth.user.role < Role::Admin {
+        return Err(ApiError::forbidden("lockouts are for the owner and admins"));
+    }
+    auth.require(Scope::Admin)?;
+    let now = std::time::Instant::now();
+    let wall = state.clock.now_unix();
+    let lockouts: Vec<Value> = state
+        .login_throttle
+        .lockouts(&auth.account.id, now)
+        .into_iter()
+        .map(|l| {
+            let left = i64::try_from(l.until.saturating_duration_since(now).as_secs()).unwrap_or(0);
+            json!({
+                "email": l.email,
+                "failures": l.failures,
+                "until": crate::clock::rfc3339(wall + left + 1),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "lockouts": lockouts })))
 }
 
 async fn me(auth: Authenticated) -> Json<Value> {

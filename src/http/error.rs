@@ -33,7 +33,7 @@ impl ApiError {
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
-                "too many requests with this token; retry after the time in Retry-After",
+                "too many requests; retry after the time in Retry-After",
             )
         }
     }

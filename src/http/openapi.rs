@@ -65,6 +65,14 @@ pub fn spec() -> Value {
                         "text/csv": {"schema": {"type": "string"}}}},
                     "403": error_response("Not an owner or admin, or token without admin scope")}
             }},
+            "/api/v1/lockouts": {"get": {
+                "summary": "Emails of this account locked after repeated failed logins (owner and admins)",
+                "responses": {"200": {"description": "Current lockouts", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"lockouts": {"type": "array", "items": {"type": "object", "properties": {
+                        "email": {"type": "string"}, "failures": {"type": "integer"},
+                        "until": {"type": "string", "format": "date-time"}}}}}}}}},
+                    "403": error_response("Not an owner or admin")}
+            }},
             "/api/v1/tokens": {
                 "get": {
                     "summary": "The caller's API tokens (never the token text)",

@@ -86,6 +86,11 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             config.api.token_requests_per_second,
             config.api.token_burst,
         ),
+        login_throttle: crate::auth::throttle::LoginThrottle::new(crate::auth::throttle::Policy {
+            max_failures_per_email: config.auth.max_failures_per_email,
+            max_failures_per_address: config.auth.max_failures_per_address,
+            window: Duration::from_secs(config.auth.failure_window_secs),
+        }),
     }));
 
     let limits = listener::Limits {

@@ -16,6 +16,7 @@ mod config;
 mod durability;
 mod http;
 mod limits;
+mod lockout;
 mod setup;
 mod sighup;
 mod storage;
