@@ -43,6 +43,8 @@ pub struct HttpConfig {
     pub idle_timeout_secs: u64,
     pub max_connections: u32,
     pub shutdown_grace_secs: u64,
+    /// Reverse proxies (addresses or CIDRs) whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -141,6 +143,7 @@ impl Default for HttpConfig {
             idle_timeout_secs: 120,
             max_connections: 4096,
             shutdown_grace_secs: 20,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -234,6 +237,15 @@ impl Config {
         }
     }
 
+    /// `http.trusted_proxies`, parsed (validated at load).
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        self.http
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| crate::http::client_ip::parse_network(p))
+            .collect()
+    }
+
     pub fn redirect_listen(&self) -> Option<SocketAddr> {
         self.http.redirect_listen.parse().ok()
     }
@@ -261,6 +273,17 @@ impl Config {
             ));
         }
         positive("http.max_body_bytes", self.http.max_body_bytes)?;
+        if let Some(bad) = self
+            .http
+            .trusted_proxies
+            .iter()
+            .find(|p| crate::http::client_ip::parse_network(p).is_none())
+        {
+            return Err((
+                "http.trusted_proxies",
+                format!("`{bad}` is not an address or CIDR network"),
+            ));
+        }
         positive(
             "http.header_read_timeout_secs",
             self.http.header_read_timeout_secs,

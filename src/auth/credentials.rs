@@ -12,11 +12,13 @@ use axum::http::{Method, header};
 use base64::Engine;
 use zeroize::Zeroizing;
 
+use super::networks::Surface;
 use super::tokens::{self, Scope, Scopes};
 use super::users::{self, User};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::audit::{self, Actor};
+use crate::http::client_ip::client_ip;
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::store::Database;
 
@@ -67,31 +69,53 @@ impl FromRequestParts<AppState> for Authenticated {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let CurrentAccount(account) = CurrentAccount::from_request_parts(parts, state).await?;
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ClientAddr>()
-            .map(|ClientAddr(addr)| addr.ip().to_string())
-            .unwrap_or_default();
-        let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
+            .map(|ClientAddr(addr)| addr.ip())
+            .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let from = client_ip(peer, &parts.headers, &state.trusted_proxies);
+        let ip = from.to_string();
         let db = state
             .store
             .account(&account.id, state.clock.now_unix())
             .await?;
+        // Before any credential is looked at: is this address allowed to use the API?
+        let allowed = state
+            .allowlists
+            .get(&account.id, &db, Surface::Api)
+            .await
+            .map_err(ApiError::internal)?;
+        if !allowed.allows(from) {
+            if state
+                .allowlists
+                .should_log_denial(&account.id, from, Instant::now())
+            {
+                let entry = audit::OwnedEntry {
+                    at: state.clock.now_unix(),
+                    actor_id: None,
+                    actor: "system".into(),
+                    action: "security.ip_denied".into(),
+                    target: "api".into(),
+                    ip: ip.clone(),
+                    detail: String::new(),
+                };
+                audit::record_now(&db, entry).await?;
+            }
+            return Err(ApiError::forbidden(format!(
+                "the API of this account is not available from {from}"
+            )));
+        }
+        let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
         let (user, scopes) = match presented {
             Presented::Bearer(token) => by_token(&db, state, &account, &token, None).await?,
             Presented::Basic { email, secret } if tokens::looks_like_token(&secret) => {
                 by_token(&db, state, &account, &secret, Some(&email)).await?
             }
-            Presented::Basic { email, secret } => {
-                let from = parts
-                    .extensions
-                    .get::<ClientAddr>()
-                    .map(|ClientAddr(a)| a.ip());
-                (
-                    by_password(state, &db, &account, &email, secret, from).await?,
-                    Scopes::all(),
-                )
-            }
+            Presented::Basic { email, secret } => (
+                by_password(state, &db, &account, &email, secret, from).await?,
+                Scopes::all(),
+            ),
         };
         let needed = match parts.method {
             Method::GET | Method::HEAD | Method::OPTIONS => Scope::Read,
@@ -138,9 +162,8 @@ async fn by_password(
     account: &RoutedAccount,
     email: &str,
     secret: Zeroizing<String>,
-    from: Option<IpAddr>,
+    from: IpAddr,
 ) -> Result<User, ApiError> {
-    let from = from.unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
     let throttle = &state.login_throttle;
     throttle
         .check(&account.id, email, from, Instant::now())

@@ -1,6 +1,7 @@
 //! What every domain's HTTP routes share: the JSON error type, extractors, the page layout
 //! and the OpenAPI document.
 
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod openapi;

@@ -113,4 +113,15 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_action ON audit_log(action, id);
 "#,
     },
+    Migration {
+        version: 4,
+        sql: r#"
+-- Account settings, one JSON value per key (e.g. allowed_networks.api).
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    changed_at INTEGER NOT NULL
+) STRICT;
+"#,
+    },
 ];

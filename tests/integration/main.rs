@@ -17,6 +17,7 @@ mod durability;
 mod http;
 mod limits;
 mod lockout;
+mod networks;
 mod setup;
 mod sighup;
 mod storage;
