@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list_users).post(add_user))
+        .route("/api/v1/users/{id}", delete(delete_user).patch(change_user))
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/lockouts", get(list_lockouts))
@@ -75,7 +76,7 @@ async fn add_user(
     ApiJson(body): ApiJson<AddUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     auth.require(Scope::Admin)?;
-    if !auth.user.role.may_add(body.role) {
+    if !auth.user.role.may_manage(body.role) {
         return Err(ApiError::forbidden(format!(
             "a user with role {} cannot add a user with role {}",
             auth.user.role.as_str(),
@@ -90,6 +91,48 @@ async fn add_user(
     };
     let user = users::create(&auth.db, state.clock.as_ref(), new, &auth.actor()).await?;
     Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Scope::Admin)?;
+    users::delete(
+        &auth.db,
+        state.clock.as_ref(),
+        &auth.user,
+        id,
+        &auth.actor(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeUser {
+    role: Role,
+}
+
+async fn change_user(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<ChangeUser>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(Scope::Admin)?;
+    let user = users::set_role(
+        &auth.db,
+        state.clock.as_ref(),
+        &auth.user,
+        id,
+        body.role,
+        &auth.actor(),
+    )
+    .await?;
+    Ok(Json(json!(user)))
 }
 
 #[derive(Deserialize)]
@@ -175,6 +218,8 @@ impl From<UserError> for ApiError {
             UserError::WeakPassword(_) => ApiError::unprocessable("weak_password", e.to_string()),
             UserError::EmailTaken => ApiError::conflict("email_taken", e.to_string()),
             UserError::OwnerExists => ApiError::conflict("owner_exists", e.to_string()),
+            UserError::NotFound => ApiError::not_found(e.to_string()),
+            UserError::NotAllowed(_) => ApiError::forbidden(e.to_string()),
             UserError::Hashing | UserError::Store(_) => ApiError::internal(e),
         }
     }

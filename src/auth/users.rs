@@ -35,10 +35,10 @@ impl Role {
         }
     }
 
-    /// Owners and admins manage agents; only the owner manages admins; nobody adds an owner
-    /// (there is exactly one, made at setup).
-    pub fn may_add(self, new_role: Role) -> bool {
-        match new_role {
+    /// Owners and admins manage agents; only the owner manages admins; nobody adds, removes
+    /// or demotes an owner (there is exactly one, made at setup).
+    pub fn may_manage(self, role: Role) -> bool {
+        match role {
             Role::Agent => self >= Role::Admin,
             Role::Admin => self == Role::Owner,
             Role::Owner => false,
@@ -75,6 +75,10 @@ pub enum UserError {
     OwnerExists,
     #[error("password hashing failed")]
     Hashing,
+    #[error("no such user")]
+    NotFound,
+    #[error("{0}")]
+    NotAllowed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -162,6 +166,90 @@ fn insert(conn: &Connection, new: &NewUser, hash: &str, now: i64) -> Result<User
         name: new.name.clone(),
         role: new.role,
     })
+}
+
+/// Deletes a user (GDPR: agent profile deletion): the profile and password go, their API
+/// tokens go with them (foreign key cascade), so every credential stops working at once.
+/// Their past work stays, attributed to "Deleted agent" by the domains that show it.
+pub async fn delete(
+    db: &Database,
+    clock: &dyn Clock,
+    by: &User,
+    user_id: i64,
+    actor: &Actor,
+) -> Result<User, UserError> {
+    let (by, now, actor) = (by.clone(), clock.now_unix(), actor.clone());
+    db.write(move |conn| {
+        let target = find_by_id(conn, user_id)?.ok_or(UserError::NotFound)?;
+        if target.id == by.id {
+            return Err(UserError::NotAllowed(
+                "you cannot delete yourself; ask someone who manages your role".into(),
+            ));
+        }
+        if !by.role.may_manage(target.role) {
+            return Err(UserError::NotAllowed(format!(
+                "a user with role {} cannot delete a user with role {}",
+                by.role.as_str(),
+                target.role.as_str()
+            )));
+        }
+        conn.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
+        let (target_ref, detail) = (
+            format!("user:{user_id}"),
+            format!("role={}", target.role.as_str()),
+        );
+        audit::record(
+            conn,
+            &actor.entry(now, "user.deleted", &target_ref, &detail),
+        )?;
+        Ok(target)
+    })
+    .await
+}
+
+/// Changes a user's role, within what `by` may manage on both ends.
+pub async fn set_role(
+    db: &Database,
+    clock: &dyn Clock,
+    by: &User,
+    user_id: i64,
+    role: Role,
+    actor: &Actor,
+) -> Result<User, UserError> {
+    let (by, now, actor) = (by.clone(), clock.now_unix(), actor.clone());
+    db.write(move |conn| {
+        let target = find_by_id(conn, user_id)?.ok_or(UserError::NotFound)?;
+        if !by.role.may_manage(target.role) || !by.role.may_manage(role) {
+            return Err(UserError::NotAllowed(format!(
+                "a user with role {} cannot change role {} to {}",
+                by.role.as_str(),
+                target.role.as_str(),
+                role.as_str()
+            )));
+        }
+        conn.execute(
+            "UPDATE users SET role = ?2 WHERE id = ?1",
+            params![user_id, role.as_str()],
+        )?;
+        let target_ref = format!("user:{user_id}");
+        let detail = format!("{} -> {}", target.role.as_str(), role.as_str());
+        audit::record(
+            conn,
+            &actor.entry(now, "user.role_changed", &target_ref, &detail),
+        )?;
+        Ok(User { role, ..target })
+    })
+    .await
+}
+
+fn find_by_id(conn: &Connection, id: i64) -> Result<Option<User>, UserError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, email, name, role FROM users WHERE id = ?1",
+            [id],
+            row_to_user,
+        )
+        .optional()?)
 }
 
 pub async fn list(db: &Database) -> Result<Vec<User>, UserError> {
@@ -272,11 +360,11 @@ mod tests {
     #[test]
     fn role_hierarchy() {
         assert!(Role::Owner > Role::Admin && Role::Admin > Role::Agent);
-        assert!(Role::Owner.may_add(Role::Admin));
-        assert!(Role::Admin.may_add(Role::Agent));
-        assert!(!Role::Admin.may_add(Role::Admin));
-        assert!(!Role::Agent.may_add(Role::Agent));
-        assert!(!Role::Owner.may_add(Role::Owner));
+        assert!(Role::Owner.may_manage(Role::Admin));
+        assert!(Role::Admin.may_manage(Role::Agent));
+        assert!(!Role::Admin.may_manage(Role::Admin));
+        assert!(!Role::Agent.may_manage(Role::Agent));
+        assert!(!Role::Owner.may_manage(Role::Owner));
     }
 
     #[test]

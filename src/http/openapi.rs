@@ -73,6 +73,22 @@ pub fn spec() -> Value {
                         "until": {"type": "string", "format": "date-time"}}}}}}}}},
                     "403": error_response("Not an owner or admin")}
             }},
+            "/api/v1/users/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "patch": {
+                    "summary": "Change a user's role (owner: admins and agents; admins: agents only; never the owner)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["role"], "additionalProperties": false,
+                        "properties": {"role": {"enum": ["admin", "agent"]}}}}}},
+                    "responses": {"200": {"description": "The user", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}},
+                        "403": error_response("Not allowed for the caller's role"), "404": error_response("No such user")}
+                },
+                "delete": {
+                    "summary": "Delete a user: profile, password and API tokens go at once (never the owner, never yourself)",
+                    "responses": {"204": {"description": "Deleted"},
+                        "403": error_response("Not allowed for the caller's role"), "404": error_response("No such user")}
+                }
+            },
             "/api/v1/tokens": {
                 "get": {
                     "summary": "The caller's API tokens (never the token text)",
