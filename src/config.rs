@@ -74,6 +74,10 @@ pub struct AuthConfig {
     pub max_failures_per_address: u32,
     /// The window failures are counted in, and the longest a lockout lasts.
     pub failure_window_secs: u64,
+    /// A panel session unused this long ends.
+    pub session_idle_secs: u64,
+    /// A panel session ends this long after login, however much it is used.
+    pub session_absolute_secs: u64,
 }
 
 impl Default for AuthConfig {
@@ -82,6 +86,8 @@ impl Default for AuthConfig {
             max_failures_per_email: 10,
             max_failures_per_address: 30,
             failure_window_secs: 900,
+            session_idle_secs: 8 * 3600,
+            session_absolute_secs: 7 * 86_400,
         }
     }
 }
@@ -306,6 +312,11 @@ impl Config {
             self.auth.max_failures_per_address.into(),
         )?;
         positive("auth.failure_window_secs", self.auth.failure_window_secs)?;
+        positive("auth.session_idle_secs", self.auth.session_idle_secs)?;
+        positive(
+            "auth.session_absolute_secs",
+            self.auth.session_absolute_secs,
+        )?;
         if self.tls.cert_file.as_os_str().is_empty() != self.tls.key_file.as_os_str().is_empty() {
             return Err((
                 "tls.cert_file",

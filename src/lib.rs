@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod panel;
 pub mod server;
 pub mod setup;
 pub mod store;

@@ -12,9 +12,10 @@ use axum::http::{Method, header};
 use base64::Engine;
 use zeroize::Zeroizing;
 
+use super::login::{self, LoginError};
 use super::networks::Surface;
 use super::tokens::{self, Scope, Scopes};
-use super::users::{self, User};
+use super::users::User;
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::audit::{self, Actor};
@@ -112,10 +113,16 @@ impl FromRequestParts<AppState> for Authenticated {
             Presented::Basic { email, secret } if tokens::looks_like_token(&secret) => {
                 by_token(&db, state, &account, &secret, Some(&email)).await?
             }
-            Presented::Basic { email, secret } => (
-                by_password(state, &db, &account, &email, secret, from).await?,
-                Scopes::all(),
-            ),
+            Presented::Basic { email, secret } => {
+                let user = login::with_password(state, &db, &account, &email, secret, from)
+                    .await
+                    .map_err(|e| match e {
+                        LoginError::Throttled(wait) => ApiError::rate_limited(wait),
+                        LoginError::Wrong => ApiError::unauthorized(),
+                        LoginError::User(e) => e.into(),
+                    })?;
+                (user, Scopes::all())
+            }
         };
         let needed = match parts.method {
             Method::GET | Method::HEAD | Method::OPTIONS => Scope::Read,
@@ -152,47 +159,6 @@ async fn by_token(
         .map_err(ApiError::rate_limited)?;
     tokens::touch(db, state.clock.as_ref(), &verified).await;
     Ok((verified.user, verified.scopes))
-}
-
-/// Email and password, behind the brute-force throttle: a locked or delayed email or address
-/// gets 429 before any Argon2 work, whether the email exists or not.
-async fn by_password(
-    state: &AppState,
-    db: &Database,
-    account: &RoutedAccount,
-    email: &str,
-    secret: Zeroizing<String>,
-    from: IpAddr,
-) -> Result<User, ApiError> {
-    let throttle = &state.login_throttle;
-    throttle
-        .check(&account.id, email, from, Instant::now())
-        .map_err(ApiError::rate_limited)?;
-    let ip = from.to_string();
-    match users::authenticate(db, state.clock.as_ref(), email, secret, &ip).await? {
-        Some(user) => {
-            throttle.succeeded(&account.id, email);
-            Ok(user)
-        }
-        None => {
-            if throttle.failed(&account.id, email, from, Instant::now()) {
-                let entry = audit::OwnedEntry {
-                    at: state.clock.now_unix(),
-                    actor_id: None,
-                    actor: "system".into(),
-                    action: "login.locked".into(),
-                    target: email.trim().to_lowercase(),
-                    ip,
-                    detail: format!(
-                        "locked for {} s after repeated failures",
-                        state.config.auth.failure_window_secs
-                    ),
-                };
-                audit::record_now(db, entry).await?;
-            }
-            Err(ApiError::unauthorized())
-        }
-    }
 }
 
 fn presented(parts: &Parts) -> Option<Presented> {

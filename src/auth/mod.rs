@@ -2,11 +2,13 @@
 //! and how an API request proves who it is.
 
 mod credentials;
+pub mod login;
 pub mod networks;
 pub mod password;
 pub mod rate;
 pub mod routes;
 mod security_routes;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

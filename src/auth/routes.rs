@@ -219,6 +219,7 @@ impl From<UserError> for ApiError {
             UserError::EmailTaken => ApiError::conflict("email_taken", e.to_string()),
             UserError::OwnerExists => ApiError::conflict("owner_exists", e.to_string()),
             UserError::NotFound => ApiError::not_found(e.to_string()),
+            UserError::WrongPassword => ApiError::unprocessable("wrong_password", e.to_string()),
             UserError::NotAllowed(_) => ApiError::forbidden(e.to_string()),
             UserError::Hashing | UserError::Store(_) => ApiError::internal(e),
         }

@@ -77,6 +77,8 @@ pub enum UserError {
     Hashing,
     #[error("no such user")]
     NotFound,
+    #[error("the current password is wrong")]
+    WrongPassword,
     #[error("{0}")]
     NotAllowed(String),
     #[error(transparent)]
@@ -203,6 +205,39 @@ pub async fn delete(
             &actor.entry(now, "user.deleted", &target_ref, &detail),
         )?;
         Ok(target)
+    })
+    .await
+}
+
+/// Changes the user's own password after checking the current one. The caller ends the
+/// user's other sessions.
+pub async fn change_password(
+    db: &Database,
+    clock: &dyn Clock,
+    user: &User,
+    current: zeroize::Zeroizing<String>,
+    new: zeroize::Zeroizing<String>,
+    actor: &Actor,
+) -> Result<(), UserError> {
+    password::check_strength(&new).map_err(UserError::WeakPassword)?;
+    let stored = find_for_login(db, &user.email).await?.map(|(_, hash)| hash);
+    if !password::verify_bounded(current, stored).await {
+        return Err(UserError::WrongPassword);
+    }
+    let hash = password::hash_bounded(new)
+        .await
+        .ok_or(UserError::Hashing)?;
+    let (id, now, actor) = (user.id, clock.now_unix(), actor.clone());
+    db.write(move |conn| -> Result<(), UserError> {
+        conn.execute(
+            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+            params![id, hash],
+        )?;
+        audit::record(
+            conn,
+            &actor.entry(now, "user.password_changed", &format!("user:{id}"), ""),
+        )?;
+        Ok(())
     })
     .await
 }

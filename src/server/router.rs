@@ -14,7 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
-use crate::{accounts, audit, auth, setup};
+use crate::{accounts, audit, auth, panel, setup};
 
 pub fn build(state: AppState, config: &Config) -> Router {
     let request_timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -28,6 +28,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())
+        .merge(panel::routes())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state.clone())

@@ -124,4 +124,22 @@ CREATE TABLE settings (
 ) STRICT;
 "#,
     },
+    Migration {
+        version: 5,
+        sql: r#"
+-- Web sessions of the agent panel. Only a hash of the session id is stored; the CSRF token
+-- is bound to the session.
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    user_id      INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf_token   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    ip           TEXT NOT NULL DEFAULT '',
+    user_agent   TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX sessions_user ON sessions(user_id);
+"#,
+    },
 ];

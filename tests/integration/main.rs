@@ -18,6 +18,7 @@ mod http;
 mod limits;
 mod lockout;
 mod networks;
+mod panel;
 mod people;
 mod setup;
 mod sighup;

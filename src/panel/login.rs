@@ -1,0 +1,188 @@
+//! `/agent/login` and `/agent/logout`.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::html;
+use rand::RngCore;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use super::{SignedIn, client_address, lifetimes};
+use crate::app::AppState;
+use crate::audit;
+use crate::auth::login::{self, LoginError};
+use crate::auth::sessions::{self, cookie_value};
+use crate::http::page::{Page, layout};
+use crate::http::{ApiError, ClientAddr, CurrentAccount};
+
+/// Binds the login form to the browser that loaded it (login CSRF), before any session.
+const LOGIN_COOKIE: &str = "__Host-hd_login";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agent/login", get(show).post(submit))
+        .route("/agent/logout", post(logout))
+}
+
+fn login_page(
+    status: StatusCode,
+    account_name: &str,
+    csrf: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Page {
+    let body = html! {
+        h1 { "Sign in to " (account_name) }
+        @if let Some(error) = error {
+            div class="error" role="alert" { (error) }
+        }
+        form method="post" action="/agent/login" {
+            input type="hidden" name="csrf" value=(csrf);
+            label { "Email" input type="email" name="email" required autocomplete="username" value=(email); }
+            label { "Password" input type="password" name="password" required autocomplete="current-password"; }
+            button type="submit" { "Sign in" }
+        }
+    };
+    Page(status, layout("Sign in", body))
+}
+
+fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| cookie_value(c, LOGIN_COOKIE))
+        .filter(|v| v.len() == 32)
+        .map(str::to_string)
+}
+
+async fn show(CurrentAccount(account): CurrentAccount, headers: HeaderMap) -> Response {
+    let csrf = login_cookie(&headers).unwrap_or_else(|| {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    });
+    let set =
+        format!("{LOGIN_COOKIE}={csrf}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600");
+    let page = login_page(StatusCode::OK, &account.name, &csrf, "", None);
+    ([(header::SET_COOKIE, set)], page).into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    csrf: String,
+    email: String,
+    password: Zeroizing<String>,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    CurrentAccount(account): CurrentAccount,
+    peer: ClientAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, ApiError> {
+    let expected = login_cookie(&headers).unwrap_or_default();
+    if expected.is_empty() || !bool::from(form.csrf.as_bytes().ct_eq(expected.as_bytes())) {
+        let page = login_page(
+            StatusCode::FORBIDDEN,
+            &account.name,
+            &expected,
+            &form.email,
+            Some("This form expired or came from elsewhere. Please sign in again."),
+        );
+        return Ok(page.into_response());
+    }
+    let from = client_address(&headers, Some(peer), &state);
+    let db = state
+        .store
+        .account(&account.id, state.clock.now_unix())
+        .await?;
+    let user =
+        match login::with_password(&state, &db, &account, &form.email, form.password, from).await {
+            Ok(user) => user,
+            Err(LoginError::Wrong) => {
+                let page = login_page(
+                    StatusCode::UNAUTHORIZED,
+                    &account.name,
+                    &expected,
+                    &form.email,
+                    Some("Wrong email or password."),
+                );
+                return Ok(page.into_response());
+            }
+            Err(e @ LoginError::Throttled(_)) => {
+                let message = format!("{}.", capitalize(&e.to_string()));
+                let page = login_page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &account.name,
+                    &expected,
+                    &form.email,
+                    Some(&message),
+                );
+                return Ok(page.into_response());
+            }
+            Err(LoginError::User(e)) => return Err(e.into()),
+        };
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (token, session) =
+        sessions::start(&db, state.clock.as_ref(), &user, &from.to_string(), agent).await?;
+    let entry = audit::OwnedEntry {
+        at: state.clock.now_unix(),
+        actor_id: Some(user.id),
+        actor: user.email.clone(),
+        action: "login.succeeded".into(),
+        target: format!("session:{}", session.id),
+        ip: from.to_string(),
+        detail: "panel".into(),
+    };
+    audit::record_now(&db, entry).await?;
+    let clear_login =
+        format!("{LOGIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    let mut response = Redirect::to("/agent").into_response();
+    let headers = response.headers_mut();
+    for cookie in [sessions::cookie(&token, lifetimes(&state)), clear_login] {
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Response, ApiError> {
+    if !signed_in.session.csrf_matches(&form.csrf) {
+        return Err(ApiError::forbidden("missing or wrong CSRF token"));
+    }
+    sessions::end(
+        &signed_in.db,
+        signed_in.session.user.id,
+        signed_in.session.id,
+    )
+    .await?;
+    let mut response = Redirect::to("/agent/login").into_response();
+    if let Ok(value) = header::HeaderValue::from_str(&sessions::cleared_cookie()) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
