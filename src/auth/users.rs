@@ -266,6 +266,8 @@ pub async fn set_role(
             "UPDATE users SET role = ?2 WHERE id = ?1",
             params![user_id, role.as_str()],
         )?;
+        // A privilege change ends the user's sessions: they sign in again under the new role.
+        conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?;
         let target_ref = format!("user:{user_id}");
         let detail = format!("{} -> {}", target.role.as_str(), role.as_str());
         audit::record(

@@ -43,6 +43,15 @@ async fn sign_in(
     client: &reqwest::Client,
     password: &str,
 ) -> (u16, Option<String>) {
+    sign_in_as(daemon, client, OWNER.0, password).await
+}
+
+async fn sign_in_as(
+    daemon: &Daemon,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (u16, Option<String>) {
     let form = client.get(daemon.url("/agent/login")).send().await.unwrap();
     let login_cookie = value_of(&cookie_named(&form, "__Host-hd_login").expect("login cookie"));
     let csrf = csrf_in(&form.text().await.unwrap());
@@ -55,7 +64,7 @@ async fn sign_in(
         .header(COOKIE, format!("__Host-hd_login={login_cookie}"))
         .form(&[
             ("csrf", csrf.as_str()),
-            ("email", OWNER.0),
+            ("email", email),
             ("password", password),
         ])
         .send()
@@ -196,4 +205,43 @@ async fn sign_in_csrf_and_sessions() {
         303
     );
     assert_eq!(page(&daemon, &client, &first).await.0, 303);
+}
+
+#[tokio::test]
+async fn a_role_change_ends_the_users_sessions() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let client = daemon.client();
+    let agent = serde_json::json!({"email": "agnes@panel.example", "name": "Agnes", "role": "agent", "password": "agent password 12"});
+    let created: serde_json::Value = client
+        .post(daemon.url("/api/v1/users"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&agent)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (status, cookie) =
+        sign_in_as(&daemon, &client, "agnes@panel.example", "agent password 12").await;
+    assert_eq!(status, 303);
+    let session = value_of(&cookie.unwrap());
+    assert_eq!(page(&daemon, &client, &session).await.0, 200);
+    let promoted = client
+        .patch(daemon.url(&format!("/api/v1/users/{}", created["id"])))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&serde_json::json!({"role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(promoted.status(), 200);
+    assert_eq!(
+        page(&daemon, &client, &session).await.0,
+        303,
+        "signed out by the role change"
+    );
+    let (status, _) =
+        sign_in_as(&daemon, &client, "agnes@panel.example", "agent password 12").await;
+    assert_eq!(status, 303, "and can sign in again, now as admin");
 }
