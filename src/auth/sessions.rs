@@ -237,29 +237,7 @@ mod tests {
         absolute_secs: 86_400,
     };
 
-    async fn with_user() -> (tempfile::TempDir, std::sync::Arc<Database>, User) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::open_for_test(dir.path());
-        let db = store.create_account_database("acc", 0).await.unwrap();
-        let id = db
-            .write(|c| -> Result<i64, StoreError> {
-                c.execute(
-                    "INSERT INTO users (email, name, role, password_hash, created_at)
-                     VALUES ('a@x.example', 'A', 'agent', 'x', 0)",
-                    [],
-                )?;
-                Ok(c.last_insert_rowid())
-            })
-            .await
-            .unwrap();
-        let user = User {
-            id,
-            email: "a@x.example".into(),
-            name: "A".into(),
-            role: Role::Agent,
-        };
-        (dir, db, user)
-    }
+    use crate::auth::users::account_with_agent as with_user;
 
     #[tokio::test]
     async fn idle_and_absolute_expiry() {

@@ -410,43 +410,17 @@ mod tests {
 
 #[cfg(test)]
 mod lifecycle_tests {
-    use std::sync::Arc;
 
     use super::*;
     use crate::clock::ManualClock;
-    use crate::store::Store;
 
     fn test_actor() -> Actor {
         Actor::system("test")
     }
 
-    async fn account_db(dir: &std::path::Path) -> (Arc<Store>, Arc<Database>, User) {
-        let store = crate::store::open_for_test(dir);
-        let db = store.create_account_database("acc", 0).await.unwrap();
-        let id = db
-            .write(|c| -> Result<i64, StoreError> {
-                c.execute(
-                    "INSERT INTO users (email, name, role, password_hash, created_at)
-                     VALUES ('a@x.example', 'A', 'agent', 'x', 0)",
-                    [],
-                )?;
-                Ok(c.last_insert_rowid())
-            })
-            .await
-            .unwrap();
-        let user = User {
-            id,
-            email: "a@x.example".into(),
-            name: "A".into(),
-            role: Role::Agent,
-        };
-        (store, db, user)
-    }
-
     #[tokio::test]
     async fn expiry_revocation_and_last_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_store, db, user) = account_db(dir.path()).await;
+        let (_dir, db, user) = crate::auth::users::account_with_agent().await;
         let clock = ManualClock::new(time::OffsetDateTime::from_unix_timestamp(1_000_000).unwrap());
         let new = |days| NewToken {
             name: "ci".into(),
@@ -497,8 +471,7 @@ mod lifecycle_tests {
 
     #[tokio::test]
     async fn scopes_are_bounded_by_the_creating_credential_and_the_role() {
-        let dir = tempfile::tempdir().unwrap();
-        let (_store, db, agent) = account_db(dir.path()).await;
+        let (_dir, db, agent) = crate::auth::users::account_with_agent().await;
         let clock = ManualClock::new(time::OffsetDateTime::UNIX_EPOCH);
         let ask = |names: &[&str]| NewToken {
             name: "t".into(),

@@ -419,6 +419,35 @@ mod tests {
     }
 }
 
+/// A fresh account database holding one agent, for the auth domain's tests.
+#[cfg(test)]
+pub(crate) async fn account_with_agent() -> (tempfile::TempDir, std::sync::Arc<Database>, User) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = crate::store::open_for_test(dir.path());
+    let db = store
+        .create_account_database("acc", 0)
+        .await
+        .expect("account database");
+    let id = db
+        .write(|c| -> Result<i64, StoreError> {
+            c.execute(
+                "INSERT INTO users (email, name, role, password_hash, created_at)
+                 VALUES ('a@x.example', 'A', 'agent', 'x', 0)",
+                [],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+        .expect("test user");
+    let user = User {
+        id,
+        email: "a@x.example".into(),
+        name: "A".into(),
+        role: Role::Agent,
+    };
+    (dir, db, user)
+}
+
 #[cfg(test)]
 mod login_tests {
     use argon2::password_hash::PasswordHasher;
