@@ -68,7 +68,32 @@ pub fn check_strength(password: &str) -> Result<(), String> {
     if password.len() > MAX_LENGTH {
         return Err(format!("must be at most {MAX_LENGTH} bytes"));
     }
+    if is_common(password) {
+        return Err("is too common: it is on lists that attackers try first".into());
+    }
     Ok(())
+}
+
+/// The 20,000 most common passwords of Royce Williams' list as Django ships it (BSD-3),
+/// lowercased, printable ASCII, 4 characters or more.
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
+
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| COMMON_PASSWORDS.lines().collect())
+}
+
+/// A listed password, a listed one with digits or symbols around it ("Password2024!",
+/// "qwertyuiop12"), or one character repeated.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let core =
+        lower.trim_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation() || c == ' ');
+    let listed = common_passwords();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    let repeated = chars.all(|c| Some(c) == first);
+    repeated || listed.contains(lower.as_str()) || (!core.is_empty() && listed.contains(core))
 }
 
 /// Blocking. Returns the PHC string (`$argon2id$v=19$m=…`).
@@ -115,6 +140,20 @@ mod tests {
         assert!(check_strength("short").is_err());
         assert!(check_strength("twelve chars").is_ok());
         assert!(check_strength(&"x".repeat(2000)).is_err());
+        assert!(check_strength("correct horse battery").is_ok());
+        for common in [
+            "password1234",
+            "Password2024!",
+            "qwertyuiop12",
+            "1qaz2wsx3edc",
+            "zzzzzzzzzzzz",
+            "  iloveyou!!  ",
+        ] {
+            assert!(
+                check_strength(common).unwrap_err().contains("too common"),
+                "{common}"
+            );
+        }
     }
 }
 

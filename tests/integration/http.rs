@@ -20,6 +20,7 @@ async fn client_mistakes_get_json_4xx() {
         (auth(client.post(&users)).json(&serde_json::json!({"email": "x@y.example"})), 422, "invalid_field"),
         (auth(client.post(&users)).json(&serde_json::json!({"email": "bad", "name": "N", "role": "agent", "password": "long enough pass"})), 422, "invalid_email"),
         (auth(client.post(&users)).json(&serde_json::json!({"email": "a@y.example", "name": "N", "role": "owner", "password": "long enough pass"})), 403, "forbidden"),
+        (auth(client.post(&users)).json(&serde_json::json!({"email": "a@y.example", "name": "N", "role": "agent", "password": "Password2024!"})), 422, "weak_password"),
         (auth(client.post(&users)).header("content-type", "application/json").body(vec![b' '; 10_000]), 413, "too_large"),
     ];
     for (request, status, code) in cases {
