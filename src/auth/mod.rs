@@ -11,6 +11,7 @@ mod security_routes;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod two_factor;
 pub mod users;
 
 pub use credentials::Authenticated;

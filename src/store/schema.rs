@@ -142,4 +142,41 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions(user_id);
 "#,
     },
+    Migration {
+        version: 6,
+        sql: r#"
+-- Second factors. The TOTP secret must be readable to check codes (the database is
+-- encrypted); `last_step` is the newest accepted time step, so no code is accepted twice.
+CREATE TABLE totp_secrets (
+    user_id      INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    secret       BLOB NOT NULL,
+    created_at   INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    last_step    INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Single-use recovery codes, stored as keyed hashes.
+CREATE TABLE recovery_codes (
+    id        INTEGER PRIMARY KEY,
+    user_id   INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    code_hash BLOB NOT NULL,
+    used_at   INTEGER
+) STRICT;
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
+INSERT INTO account_secrets (name, value) VALUES ('recovery_code_hash_key', randomblob(32));
+
+-- WebAuthn credentials (security keys, passkeys): the public key and counters as
+-- webauthn-rs serializes them.
+CREATE TABLE security_keys (
+    id            INTEGER PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    credential_id BLOB NOT NULL UNIQUE,
+    passkey       TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER
+) STRICT;
+CREATE INDEX security_keys_user ON security_keys(user_id);
+"#,
+    },
 ];
