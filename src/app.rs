@@ -19,6 +19,7 @@ pub struct App {
     pub metrics_token: Option<zeroize::Zeroizing<String>>,
     pub token_limiter: crate::auth::rate::RateLimiter,
     pub login_throttle: crate::auth::throttle::LoginThrottle,
+    pub pending_logins: crate::auth::pending::PendingLogins,
     pub allowlists: crate::auth::networks::AllowlistCache,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,

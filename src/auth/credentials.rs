@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 use super::login::{self, LoginError};
 use super::networks::Surface;
 use super::tokens::{self, Scope, Scopes};
+use super::two_factor;
 use super::users::User;
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
@@ -121,6 +122,7 @@ impl FromRequestParts<AppState> for Authenticated {
                         LoginError::Wrong => ApiError::unauthorized(),
                         LoginError::User(e) => e.into(),
                     })?;
+                refuse_password_past_two_factor(&db, &user).await?;
                 (user, Scopes::all())
             }
         };
@@ -138,6 +140,20 @@ impl FromRequestParts<AppState> for Authenticated {
         auth.require(needed)?;
         Ok(auth)
     }
+}
+
+/// A password alone is one factor: a user with 2FA (or in an account that requires it)
+/// calls the API with a token, never Basic with their password.
+async fn refuse_password_past_two_factor(db: &Database, user: &User) -> Result<(), ApiError> {
+    let status = two_factor::status(db, user.id).await?;
+    if status.enabled() || status.required {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "token_required",
+            "this user signs in with two factors: call the API with an API token, not the password",
+        ));
+    }
+    Ok(())
 }
 
 async fn by_token(

@@ -5,6 +5,7 @@ mod credentials;
 pub mod login;
 pub mod networks;
 pub mod password;
+pub mod pending;
 pub mod rate;
 pub mod routes;
 mod security_routes;

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/lockouts", get(list_lockouts))
         .merge(super::security_routes::routes())
+        .merge(super::two_factor::routes::routes())
 }
 
 /// Emails of this account locked by the brute-force throttle right now (owner and admins).

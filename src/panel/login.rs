@@ -1,5 +1,8 @@
 //! `/agent/login` and `/agent/logout`.
 
+use std::net::IpAddr;
+use std::time::Instant;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,13 +14,15 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::{SignedIn, client_address, lifetimes};
+use super::{CsrfForm, SignedIn, client_address, lifetimes};
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::login::{self, LoginError};
 use crate::auth::sessions::{self, cookie_value};
+use crate::auth::{User, pending, two_factor};
 use crate::http::page::{Page, layout};
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
+use crate::store::Database;
 
 /// Binds the login form to the browser that loaded it (login CSRF), before any session.
 const LOGIN_COOKIE: &str = "__Host-hd_login";
@@ -128,12 +133,42 @@ async fn submit(
             }
             Err(LoginError::User(e)) => return Err(e.into()),
         };
+    let status = two_factor::status(&db, user.id).await?;
+    if status.enabled() {
+        let token = state
+            .pending_logins
+            .begin(&account.id, user, from, Instant::now());
+        let mut response = Redirect::to("/agent/login/2fa").into_response();
+        let cookies = [
+            format!(
+                "{}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",
+                pending::COOKIE,
+                token.as_str(),
+                pending::TTL.as_secs()
+            ),
+            clear_cookie(LOGIN_COOKIE),
+        ];
+        append_cookies(&mut response, &cookies);
+        return Ok(response);
+    }
+    complete(&state, &db, &user, from, &headers, "panel").await
+}
+
+/// Starts the session of a user who proved who they are; `how` goes to the audit log.
+pub(super) async fn complete(
+    state: &AppState,
+    db: &Database,
+    user: &User,
+    from: IpAddr,
+    headers: &HeaderMap,
+    how: &str,
+) -> Result<Response, ApiError> {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let (token, session) =
-        sessions::start(&db, state.clock.as_ref(), &user, &from.to_string(), agent).await?;
+        sessions::start(db, state.clock.as_ref(), user, &from.to_string(), agent).await?;
     let entry = audit::OwnedEntry {
         at: state.clock.now_unix(),
         actor_id: Some(user.id),
@@ -141,31 +176,33 @@ async fn submit(
         action: "login.succeeded".into(),
         target: format!("session:{}", session.id),
         ip: from.to_string(),
-        detail: "panel".into(),
+        detail: how.into(),
     };
-    audit::record_now(&db, entry).await?;
-    let clear_login =
-        format!("{LOGIN_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+    audit::record_now(db, entry).await?;
     let mut response = Redirect::to("/agent").into_response();
-    let headers = response.headers_mut();
-    for cookie in [sessions::cookie(&token, lifetimes(&state)), clear_login] {
-        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
-            headers.append(header::SET_COOKIE, value);
-        }
-    }
+    let cookies = [
+        sessions::cookie(&token, lifetimes(state)),
+        clear_cookie(LOGIN_COOKIE),
+        clear_cookie(pending::COOKIE),
+    ];
+    append_cookies(&mut response, &cookies);
     Ok(response)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
+pub(super) fn clear_cookie(name: &str) -> String {
+    format!("{name}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0")
+}
+
+pub(super) fn append_cookies(response: &mut Response, cookies: &[String]) {
+    for cookie in cookies {
+        if let Ok(value) = header::HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
 }
 
 async fn logout(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Response, ApiError> {
-    if !signed_in.session.csrf_matches(&form.csrf) {
-        return Err(ApiError::forbidden("missing or wrong CSRF token"));
-    }
+    signed_in.check_csrf(&form.csrf)?;
     sessions::end(
         &signed_in.db,
         signed_in.session.user.id,
@@ -179,7 +216,7 @@ async fn logout(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Respo
     Ok(response)
 }
 
-fn capitalize(text: &str) -> String {
+pub(super) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

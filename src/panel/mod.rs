@@ -3,7 +3,9 @@
 //! CSRF token (the login form, before a session exists, a token bound to a cookie).
 
 mod login;
+mod login_2fa;
 mod profile;
+mod two_step;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -14,14 +16,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::auth::sessions::{self, Lifetimes, Session};
+use crate::auth::two_factor;
 use crate::http::client_ip::client_ip;
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::store::Database;
+
+/// Where a user who must set up 2FA is sent, and the only pages they can reach until then.
+const ENROLMENT: &str = "/agent/2fa";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(profile::routes())
+        .merge(login_2fa::routes())
+        .merge(two_step::routes())
 }
 
 pub(crate) fn lifetimes(state: &AppState) -> Lifetimes {
@@ -51,8 +59,37 @@ pub struct SignedIn {
     pub ip: std::net::IpAddr,
 }
 
+impl SignedIn {
+    /// This user, from this address, as the audit log names them.
+    pub fn actor(&self) -> crate::audit::Actor {
+        crate::audit::Actor {
+            id: Some(self.session.user.id),
+            name: self.session.user.email.clone(),
+            ip: self.ip.to_string(),
+        }
+    }
+
+    /// Every state-changing form posts the session's CSRF token.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), ApiError> {
+        if self.session.csrf_matches(submitted) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("missing or wrong CSRF token"))
+        }
+    }
+}
+
+/// A form that posts nothing but its CSRF token.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct CsrfForm {
+    pub csrf: String,
+}
+
 pub enum NotSignedIn {
     Login,
+    /// The account requires 2FA and this user has none yet.
+    MustEnrol,
     Error(ApiError),
 }
 
@@ -60,6 +97,7 @@ impl IntoResponse for NotSignedIn {
     fn into_response(self) -> Response {
         match self {
             NotSignedIn::Login => Redirect::to("/agent/login").into_response(),
+            NotSignedIn::MustEnrol => Redirect::to(ENROLMENT).into_response(),
             NotSignedIn::Error(e) => e.into_response(),
         }
     }
@@ -92,6 +130,16 @@ impl FromRequestParts<AppState> for SignedIn {
             .await
             .map_err(ApiError::from)?
             .ok_or(NotSignedIn::Login)?;
+        let reachable_unenrolled =
+            parts.uri.path().starts_with(ENROLMENT) || parts.uri.path() == "/agent/logout";
+        if !reachable_unenrolled {
+            let status = two_factor::status(&db, session.user.id)
+                .await
+                .map_err(ApiError::from)?;
+            if status.must_enrol() {
+                return Err(NotSignedIn::MustEnrol);
+            }
+        }
         let ip = client_address(
             &parts.headers,
             parts.extensions.get::<ClientAddr>().copied(),

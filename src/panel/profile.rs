@@ -10,9 +10,8 @@ use maud::html;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::SignedIn;
+use super::{CsrfForm, SignedIn};
 use crate::app::AppState;
-use crate::audit::Actor;
 use crate::auth::sessions;
 use crate::auth::users::{self, UserError};
 use crate::http::ApiError;
@@ -23,14 +22,6 @@ pub fn routes() -> Router<AppState> {
         .route("/agent", get(home))
         .route("/agent/sessions/end-others", post(end_others))
         .route("/agent/profile/password", post(change_password))
-}
-
-fn actor(signed_in: &SignedIn) -> Actor {
-    Actor {
-        id: Some(signed_in.session.user.id),
-        name: signed_in.session.user.email.clone(),
-        ip: signed_in.ip.to_string(),
-    }
 }
 
 async fn home(signed_in: SignedIn) -> Result<Page, ApiError> {
@@ -51,6 +42,8 @@ async fn render(
         @if let Some((text, ok)) = notice {
             div class=(if ok { "success" } else { "error" }) role="status" { (text) }
         }
+        h2 { "Two-step verification" }
+        p { a href="/agent/2fa" { "Authenticator app, recovery codes and security keys" } }
         h2 { "Sessions" }
         ul class="sessions" {
             @for s in &all {
@@ -79,22 +72,8 @@ async fn render(
     Ok(Page(status, layout(&user.name, body)))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfForm {
-    csrf: String,
-}
-
-fn check_csrf(signed_in: &SignedIn, submitted: &str) -> Result<(), ApiError> {
-    if signed_in.session.csrf_matches(submitted) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("missing or wrong CSRF token"))
-    }
-}
-
 async fn end_others(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Response, ApiError> {
-    check_csrf(&signed_in, &form.csrf)?;
+    signed_in.check_csrf(&form.csrf)?;
     let user = &signed_in.session.user;
     sessions::end_others(&signed_in.db, user.id, Some(signed_in.session.id)).await?;
     Ok(Redirect::to("/agent").into_response())
@@ -113,7 +92,7 @@ async fn change_password(
     signed_in: SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Result<Page, ApiError> {
-    check_csrf(&signed_in, &form.csrf)?;
+    signed_in.check_csrf(&form.csrf)?;
     let user = signed_in.session.user.clone();
     let result = users::change_password(
         &signed_in.db,
@@ -121,7 +100,7 @@ async fn change_password(
         &user,
         form.current,
         form.new,
-        &actor(&signed_in),
+        &signed_in.actor(),
     )
     .await;
     match result {

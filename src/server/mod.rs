@@ -91,6 +91,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             max_failures_per_address: config.auth.max_failures_per_address,
             window: Duration::from_secs(config.auth.failure_window_secs),
         }),
+        pending_logins: Default::default(),
         allowlists: Default::default(),
         trusted_proxies: config.trusted_proxies(),
     }));

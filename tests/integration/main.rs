@@ -26,3 +26,4 @@ mod storage;
 mod systemd;
 mod tls;
 mod tokens;
+mod two_factor;

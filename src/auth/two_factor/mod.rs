@@ -6,6 +6,7 @@
 //! the enrolment page. Every change is written to the audit log in the same transaction.
 
 pub mod recovery;
+pub mod routes;
 pub mod totp;
 
 use rusqlite::{Connection, OptionalExtension, params};

@@ -69,6 +69,34 @@ pub async fn begin(
         Ok(())
     })
     .await?;
+    enrolment(generator)
+}
+
+/// The enrolment in progress (secret stored, not yet confirmed), shown again after a
+/// wrong first code.
+pub async fn pending(
+    db: &Database,
+    user_id: i64,
+    issuer: &str,
+    label: &str,
+) -> Result<Option<Enrolment>, TwoFactorError> {
+    let secret: Option<Vec<u8>> = db
+        .read(move |conn| -> Result<_, TwoFactorError> {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT secret FROM totp_secrets WHERE user_id = ?1 AND confirmed_at IS NULL",
+                )?
+                .query_row([user_id], |r| r.get(0))
+                .optional()?)
+        })
+        .await?;
+    let Some(secret) = secret.map(Zeroizing::new) else {
+        return Ok(None);
+    };
+    enrolment(totp(secret.to_vec(), issuer, label)?).map(Some)
+}
+
+fn enrolment(generator: TOTP) -> Result<Enrolment, TwoFactorError> {
     let uri = Zeroizing::new(generator.get_url());
     let qr_svg = qr_svg(&uri)?;
     Ok(Enrolment {

@@ -1,0 +1,264 @@
+//! `/agent/2fa`: the signed-in user's second factors: set up an authenticator app (QR code,
+//! secret, one code to confirm, then ten recovery codes shown once), renew recovery codes,
+//! turn the app off. Security keys are listed and added here too.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::{CsrfForm, SignedIn};
+use crate::app::AppState;
+use crate::auth::two_factor::{self, TwoFactorError, totp};
+use crate::http::ApiError;
+use crate::http::page::{Page, layout};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agent/2fa", get(show))
+        .route("/agent/2fa/totp", post(begin))
+        .route("/agent/2fa/totp/confirm", post(confirm))
+        .route("/agent/2fa/totp/disable", post(disable))
+        .route("/agent/2fa/recovery-codes", post(renew))
+}
+
+type Notice<'a> = Option<(&'a str, bool)>;
+
+fn notice(notice: Notice<'_>) -> Markup {
+    html! {
+        @if let Some((text, ok)) = notice {
+            div class=(if ok { "success" } else { "error" }) role=(if ok { "status" } else { "alert" }) { (text) }
+        }
+    }
+}
+
+async fn overview(
+    signed_in: &SignedIn,
+    status: StatusCode,
+    note: Notice<'_>,
+) -> Result<Page, ApiError> {
+    let state = two_factor::status(&signed_in.db, signed_in.session.user.id).await?;
+    let csrf = signed_in.session.csrf_token();
+    let body = html! {
+        h1 { "Two-step verification" }
+        (notice(note))
+        @if state.must_enrol() {
+            div class="error" role="alert" {
+                "This account requires two-step verification. Set up an authenticator app or a security key to continue."
+            }
+        }
+        h2 { "Authenticator app" }
+        @if state.totp {
+            p { "On. " (state.recovery_codes_left) " unused recovery codes left." }
+            form method="post" action="/agent/2fa/recovery-codes" {
+                input type="hidden" name="csrf" value=(csrf);
+                label { "Current code" input type="text" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="20"; }
+                button type="submit" class="secondary" { "Get new recovery codes" }
+            }
+            form method="post" action="/agent/2fa/totp/disable" {
+                input type="hidden" name="csrf" value=(csrf);
+                label { "Current code or a recovery code" input type="text" name="code" required autocomplete="one-time-code" maxlength="20"; }
+                button type="submit" class="secondary" { "Turn off the authenticator app" }
+            }
+        } @else {
+            p { "Off. Use Google Authenticator, Aegis, 1Password or any other authenticator app." }
+            form method="post" action="/agent/2fa/totp" {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" { "Set up an authenticator app" }
+            }
+        }
+        @if !state.must_enrol() {
+            p { a href="/agent" { "Back to your profile" } }
+        }
+    };
+    Ok(Page(status, layout("Two-step verification", body)))
+}
+
+async fn show(signed_in: SignedIn) -> Result<Page, ApiError> {
+    overview(&signed_in, StatusCode::OK, None).await
+}
+
+fn enrolment_page(signed_in: &SignedIn, enrolment: &totp::Enrolment, error: Option<&str>) -> Page {
+    // The SVG comes from the qrcode crate, not from anyone's input; drop its XML prolog.
+    let svg = enrolment
+        .qr_svg
+        .find("<svg")
+        .map_or("", |at| &enrolment.qr_svg[at..]);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = html! {
+        h1 { "Set up your authenticator app" }
+        (notice(error.map(|e| (e, false))))
+        ol {
+            li { "Scan this QR code with your authenticator app." }
+            li { "Or type this key in by hand: " code id="totp-secret" { (enrolment.secret.as_str()) } }
+            li { "Enter the 6-digit code the app shows." }
+        }
+        div class="qr" role="img" aria-label="QR code for your authenticator app" { (PreEscaped(svg)) }
+        form method="post" action="/agent/2fa/totp/confirm" {
+            input type="hidden" name="csrf" value=(signed_in.session.csrf_token());
+            label { "Code" input type="text" name="code" required autofocus autocomplete="one-time-code" inputmode="numeric" maxlength="8"; }
+            button type="submit" { "Turn on" }
+        }
+    };
+    Page(status, layout("Set up your authenticator app", body))
+}
+
+fn recovery_page(codes: &[Zeroizing<String>], first: bool) -> Page {
+    let body = html! {
+        h1 { "Your recovery codes" }
+        @if first {
+            div class="success" role="status" { "Two-step verification is on." }
+        }
+        p { "Each code signs you in once if you lose your phone. Keep them somewhere safe: they are shown only now." }
+        ul class="recovery-codes" {
+            @for code in codes { li { code { (code.as_str()) } } }
+        }
+        p { a href="/agent" { "I have saved them" } }
+    };
+    Page(StatusCode::OK, layout("Your recovery codes", body))
+}
+
+async fn begin(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user = &signed_in.session.user;
+    let started = totp::begin(
+        &signed_in.db,
+        state.clock.now_unix(),
+        user.id,
+        &signed_in.account.name,
+        &user.email,
+    )
+    .await;
+    match started {
+        Ok(enrolment) => Ok(enrolment_page(&signed_in, &enrolment, None).into_response()),
+        Err(TwoFactorError::AlreadyEnabled) => Ok(Redirect::to("/agent/2fa").into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    csrf: String,
+    code: Zeroizing<String>,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, ApiError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user = &signed_in.session.user;
+    let confirmed = two_factor::confirm_totp(
+        &signed_in.db,
+        state.clock.now_unix(),
+        user.id,
+        &form.code,
+        &signed_in.actor(),
+    )
+    .await;
+    match confirmed {
+        Ok(codes) => Ok(recovery_page(&codes, true).into_response()),
+        Err(TwoFactorError::WrongCode) => {
+            let pending =
+                totp::pending(&signed_in.db, user.id, &signed_in.account.name, &user.email).await?;
+            match pending {
+                Some(enrolment) => Ok(enrolment_page(
+                    &signed_in,
+                    &enrolment,
+                    Some("That code is wrong or expired. Try the next one."),
+                )
+                .into_response()),
+                None => Ok(Redirect::to("/agent/2fa").into_response()),
+            }
+        }
+        Err(TwoFactorError::AlreadyEnabled | TwoFactorError::NotEnrolling) => {
+            Ok(Redirect::to("/agent/2fa").into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, ApiError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user_id = signed_in.session.user.id;
+    let result = two_factor::disable_totp(
+        &signed_in.db,
+        state.clock.now_unix(),
+        user_id,
+        &form.code,
+        &signed_in.actor(),
+    )
+    .await;
+    let page = match result {
+        Ok(()) => {
+            overview(
+                &signed_in,
+                StatusCode::OK,
+                Some(("The authenticator app is off.", true)),
+            )
+            .await?
+        }
+        Err(
+            e @ (TwoFactorError::WrongCode | TwoFactorError::Required | TwoFactorError::NotEnabled),
+        ) => {
+            let text = format!("{}.", super::login::capitalize(&e.to_string()));
+            overview(
+                &signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((&text, false)),
+            )
+            .await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(page.into_response())
+}
+
+async fn renew(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, ApiError> {
+    signed_in.check_csrf(&form.csrf)?;
+    let user_id = signed_in.session.user.id;
+    let result = two_factor::renew_recovery_codes(
+        &signed_in.db,
+        state.clock.now_unix(),
+        user_id,
+        &form.code,
+        &signed_in.actor(),
+    )
+    .await;
+    match result {
+        Ok(codes) => Ok(recovery_page(&codes, false).into_response()),
+        Err(e @ (TwoFactorError::WrongCode | TwoFactorError::NotEnabled)) => {
+            let text = format!("{}.", super::login::capitalize(&e.to_string()));
+            Ok(overview(
+                &signed_in,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((&text, false)),
+            )
+            .await?
+            .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
