@@ -13,6 +13,8 @@ packages=(
   openssl curl                # TLS checks from outside
   lintian systemd             # package lint, systemd-analyze verify/security
   adduser                     # the package's postinst on systems without systemd-sysusers
+  chromium chromium-driver    # browser tests: headless Chromium through ChromeDriver (under CI
+                              # they fail rather than skip without it)
 )
 missing=()
 for pkg in "${packages[@]}"; do

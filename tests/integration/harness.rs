@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
 mod cli;
 mod files;
 mod notify;

@@ -11,6 +11,7 @@ mod tls_client;
 
 mod accounts;
 mod audit;
+mod browser;
 mod cli;
 mod config;
 mod durability;
