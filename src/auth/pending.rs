@@ -25,6 +25,9 @@ pub struct Pending {
     pub user: User,
     pub csrf: String,
     pub ip: IpAddr,
+    /// The password was checked. Without it (signing in with a security key alone), only
+    /// the key, which verifies its user itself, can complete the login: never a TOTP code.
+    pub after_password: bool,
     /// The WebAuthn challenge issued for this login, as webauthn-rs serializes it.
     pub challenge: Option<String>,
     created: Instant,
@@ -53,6 +56,7 @@ impl PendingLogins {
         account_id: &str,
         user: User,
         ip: IpAddr,
+        after_password: bool,
         now: Instant,
     ) -> Zeroizing<String> {
         let token = Zeroizing::new(random_hex(32));
@@ -61,6 +65,7 @@ impl PendingLogins {
             user,
             csrf: random_hex(16),
             ip,
+            after_password,
             challenge: None,
             created: now,
             attempts: 0,
@@ -138,7 +143,7 @@ mod tests {
         let logins = PendingLogins::default();
         let t0 = Instant::now();
         let ip = IpAddr::from([127, 0, 0, 1]);
-        let token = logins.begin("acc", user(), ip, t0);
+        let token = logins.begin("acc", user(), ip, true, t0);
         assert_eq!(logins.get(&token, "acc", t0).unwrap().user.id, 7);
         assert!(
             logins.get(&token, "other", t0).is_none(),
@@ -151,7 +156,7 @@ mod tests {
         assert!(!logins.failed(&token), "used up");
         assert!(logins.get(&token, "acc", t0).is_none());
 
-        let token = logins.begin("acc", user(), ip, t0);
+        let token = logins.begin("acc", user(), ip, true, t0);
         assert!(logins.get(&token, "acc", t0 + TTL).is_none(), "expired");
     }
 }

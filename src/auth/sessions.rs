@@ -215,9 +215,14 @@ pub fn cleared_cookie() -> String {
 }
 
 /// The value of cookie `name` in a `Cookie` header.
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
+/// The value of cookie `name`. Over HTTP/2 browsers send each cookie in its own `cookie`
+/// field (RFC 9113 §8.2.3), so every field is searched, not just the first.
+pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|field| field.to_str().ok())
+        .flat_map(|field| field.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
@@ -303,10 +308,16 @@ mod tests {
             assert!(set.contains(attribute), "{set}");
         }
         assert!(!set.contains("Domain"), "__Host- cookies carry no Domain");
-        assert_eq!(
-            cookie_value("a=1; __Host-hd_session=xyz; b=2", COOKIE),
-            Some("xyz")
-        );
-        assert_eq!(cookie_value("a=1", COOKIE), None);
+        let mut one_field = axum::http::HeaderMap::new();
+        one_field.insert("cookie", "a=1; __Host-hd_session=xyz; b=2".parse().unwrap());
+        assert_eq!(cookie_value(&one_field, COOKIE), Some("xyz"));
+        // HTTP/2: one field per cookie.
+        let mut split = axum::http::HeaderMap::new();
+        split.append("cookie", "a=1".parse().unwrap());
+        split.append("cookie", "__Host-hd_session=xyz".parse().unwrap());
+        assert_eq!(cookie_value(&split, COOKIE), Some("xyz"));
+        split.remove("cookie");
+        split.append("cookie", "a=1".parse().unwrap());
+        assert_eq!(cookie_value(&split, COOKIE), None);
     }
 }

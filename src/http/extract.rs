@@ -39,6 +39,29 @@ impl FromRequestParts<AppState> for CurrentAccount {
     }
 }
 
+/// The `host[:port]` the client addressed (HTTP/2 `:authority` or HTTP/1.1 `Host`).
+pub struct Authority(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Authority {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts
+            .uri
+            .authority()
+            .map(|a| a.as_str().to_string())
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_string)
+            })
+            .map(Authority)
+            .ok_or_else(|| ApiError::bad_request("missing_host", "the request names no host"))
+    }
+}
+
 /// The TCP peer of the connection, inserted by the listener.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);

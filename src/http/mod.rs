@@ -8,4 +8,4 @@ pub mod openapi;
 pub mod page;
 
 pub use error::ApiError;
-pub use extract::{ApiJson, ClientAddr, CurrentAccount};
+pub use extract::{ApiJson, Authority, ClientAddr, CurrentAccount};

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
 const APP_CSS: &str = include_str!("assets/app.css");
+const WEBAUTHN_JS: &str = include_str!("assets/webauthn.js");
 
 pub fn layout(title: &str, body: Markup) -> Markup {
     html! {
@@ -52,5 +53,15 @@ pub async fn app_css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         APP_CSS,
+    )
+}
+
+pub async fn webauthn_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        WEBAUTHN_JS,
     )
 }

@@ -51,15 +51,17 @@ fn login_page(
             label { "Password" input type="password" name="password" required autocomplete="current-password"; }
             button type="submit" { "Sign in" }
         }
+        div id="passkey-login" data-csrf=(csrf) {
+            button type="button" class="secondary" id="sign-in-with-key" hidden { "Sign in with a security key instead" }
+            p id="webauthn-message" class="error" role="alert" hidden {}
+        }
+        script src="/static/webauthn.js" {}
     };
     Page(status, layout("Sign in", body))
 }
 
-fn login_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| cookie_value(c, LOGIN_COOKIE))
+pub(super) fn login_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, LOGIN_COOKIE)
         .filter(|v| v.len() == 32)
         .map(str::to_string)
 }
@@ -137,7 +139,7 @@ async fn submit(
     if status.enabled() {
         let token = state
             .pending_logins
-            .begin(&account.id, user, from, Instant::now());
+            .begin(&account.id, user, from, true, Instant::now());
         let mut response = Redirect::to("/agent/login/2fa").into_response();
         let cookies = [
             format!(

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -28,11 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub(super) fn pending_token(headers: &HeaderMap) -> Option<Zeroizing<String>> {
-    headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|c| cookie_value(c, pending::COOKIE))
-        .map(|v| Zeroizing::new(v.to_string()))
+    cookie_value(headers, pending::COOKIE).map(|v| Zeroizing::new(v.to_string()))
 }
 
 fn page(status: StatusCode, pending: &Pending, keys: bool, error: Option<&str>) -> Page {
@@ -54,6 +50,7 @@ fn page(status: StatusCode, pending: &Pending, keys: bool, error: Option<&str>) 
         @if keys {
             div id="security-key" data-csrf=(pending.csrf) {
                 button type="button" class="secondary" id="use-security-key" { "Use a security key" }
+                p id="webauthn-message" class="error" role="alert" hidden {}
             }
             script src="/static/webauthn.js" {}
         }
@@ -67,11 +64,13 @@ async fn show(
     CurrentAccount(account): CurrentAccount,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let found = pending_token(&headers).and_then(|token| {
-        state
-            .pending_logins
-            .get(&token, &account.id, Instant::now())
-    });
+    let found = pending_token(&headers)
+        .and_then(|token| {
+            state
+                .pending_logins
+                .get(&token, &account.id, Instant::now())
+        })
+        .filter(|pending| pending.after_password);
     let Some(pending) = found else {
         return Ok(Redirect::to("/agent/login").into_response());
     };
@@ -99,10 +98,10 @@ async fn submit(
     let Some(token) = pending_token(&headers) else {
         return Ok(Redirect::to("/agent/login").into_response());
     };
-    let Some(pending) = state
+    let found = state
         .pending_logins
-        .get(&token, &account.id, Instant::now())
-    else {
+        .get(&token, &account.id, Instant::now());
+    let Some(pending) = found.filter(|pending| pending.after_password) else {
         return Ok(Redirect::to("/agent/login").into_response());
     };
     if form.csrf.is_empty() || !bool::from(form.csrf.as_bytes().ct_eq(pending.csrf.as_bytes())) {

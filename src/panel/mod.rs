@@ -2,6 +2,7 @@
 //! password. Pages are server-rendered; every state-changing form carries the session's
 //! CSRF token (the login form, before a session exists, a token bound to a cookie).
 
+mod keys;
 mod login;
 mod login_2fa;
 mod profile;
@@ -9,8 +10,8 @@ mod two_step;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::RoutedAccount;
@@ -27,6 +28,7 @@ const ENROLMENT: &str = "/agent/2fa";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
+        .merge(keys::routes())
         .merge(profile::routes())
         .merge(login_2fa::routes())
         .merge(two_step::routes())
@@ -114,11 +116,7 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
         let CurrentAccount(account) = CurrentAccount::from_request_parts(parts, state).await?;
-        let token = parts
-            .headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|c| sessions::cookie_value(c, sessions::COOKIE))
+        let token = sessions::cookie_value(&parts.headers, sessions::COOKIE)
             .map(str::to_string)
             .ok_or(NotSignedIn::Login)?;
         let db = state

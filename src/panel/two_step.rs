@@ -1,6 +1,7 @@
 //! `/agent/2fa`: the signed-in user's second factors: set up an authenticator app (QR code,
 //! secret, one code to confirm, then ten recovery codes shown once), renew recovery codes,
-//! turn the app off. Security keys are listed and added here too.
+//! turn the app off. Security keys are listed, added (through `/static/webauthn.js`) and
+//! removed here too.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::{CsrfForm, SignedIn};
 use crate::app::AppState;
-use crate::auth::two_factor::{self, TwoFactorError, totp};
+use crate::auth::two_factor::{self, TwoFactorError, keys, totp};
 use crate::http::ApiError;
 use crate::http::page::{Page, layout};
 
@@ -43,6 +44,7 @@ async fn overview(
 ) -> Result<Page, ApiError> {
     let state = two_factor::status(&signed_in.db, signed_in.session.user.id).await?;
     let csrf = signed_in.session.csrf_token();
+    let keys = keys::list(&signed_in.db, signed_in.session.user.id).await?;
     let body = html! {
         h1 { "Two-step verification" }
         (notice(note))
@@ -71,6 +73,30 @@ async fn overview(
                 button type="submit" { "Set up an authenticator app" }
             }
         }
+        h2 { "Security keys and passkeys" }
+        p { "A security key (such as a YubiKey) or a passkey on this device can stand in for the code, or sign you in without a password." }
+        @if keys.is_empty() {
+            p { "None yet." }
+        } @else {
+            ul class="keys" {
+                @for key in &keys {
+                    li {
+                        strong { (key.name) } " · added " (key.created_at)
+                        @if let Some(used) = &key.last_used_at { " · last used " (used) }
+                        form method="post" action=(format!("/agent/2fa/keys/{}/remove", key.id)) class="inline" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" class="secondary" { "Remove" }
+                        }
+                    }
+                }
+            }
+        }
+        div id="add-key" data-csrf=(csrf) {
+            label { "Name of the new key" input type="text" id="key-name" maxlength="60" placeholder="YubiKey on my keyring"; }
+            button type="button" id="add-key-button" { "Add a security key" }
+            p id="webauthn-message" class="error" role="alert" hidden {}
+        }
+        script src="/static/webauthn.js" {}
         @if !state.must_enrol() {
             p { a href="/agent" { "Back to your profile" } }
         }

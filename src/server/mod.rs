@@ -92,6 +92,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             window: Duration::from_secs(config.auth.failure_window_secs),
         }),
         pending_logins: Default::default(),
+        key_registrations: Default::default(),
         allowlists: Default::default(),
         trusted_proxies: config.trusted_proxies(),
     }));

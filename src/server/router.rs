@@ -24,6 +24,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/static/app.css", get(page::app_css))
+        .route("/static/webauthn.js", get(page::webauthn_js))
         .merge(accounts::routes::routes())
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())

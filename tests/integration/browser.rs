@@ -201,3 +201,107 @@ async fn webauthn_with_a_virtual_authenticator() {
 
     browser.remove_virtual_authenticator(&authenticator).await;
 }
+
+async fn sign_in_with_password(browser: &Browser, email: &str, password: &str) {
+    browser.goto("/agent/login").await;
+    browser.fill("input[name=email]", email).await;
+    browser.fill("input[name=password]", password).await;
+    browser
+        .click("form[action='/agent/login'] button[type=submit]")
+        .await;
+}
+
+async fn sign_out(browser: &Browser) {
+    browser.goto("/agent").await;
+    browser
+        .click("form[action='/agent/logout'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/agent/login").await;
+}
+
+/// Through the real pages: set up an authenticator app, add a security key with Chromium's
+/// virtual authenticator, then sign in with password + code, password + key, and the key
+/// alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_step_sign_in_with_app_and_security_key() {
+    use crate::two_factor::{current_step, totp};
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let browser = Browser::open(&daemon, "two_step_sign_in_with_app_and_security_key").await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+
+    // The authenticator app: QR code and key, one code, then the recovery codes.
+    browser.goto("/agent/2fa").await;
+    browser.screenshot("2fa-off").await;
+    browser
+        .click("form[action='/agent/2fa/totp'] button[type=submit]")
+        .await;
+    let secret = browser.text("#totp-secret").await;
+    assert!(browser.exists(".qr svg").await, "the QR code is shown");
+    browser.screenshot("2fa-enrol").await;
+    browser
+        .fill("input[name=code]", &totp(&secret, current_step()))
+        .await;
+    browser
+        .click("form[action='/agent/2fa/totp/confirm'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Your recovery codes").await;
+    assert_eq!(browser.find_all("ul.recovery-codes li").await.len(), 10);
+    browser.screenshot("2fa-recovery-codes").await;
+
+    // A security key, through the page's own script.
+    let authenticator = browser
+        .add_virtual_authenticator(VirtualAuthenticator::usb())
+        .await;
+    browser.goto("/agent/2fa").await;
+    browser.fill("#key-name", "Virtual YubiKey").await;
+    browser.click("#add-key-button").await;
+    let listed = browser.wait_for_text("ul.keys", "Virtual YubiKey").await;
+    assert!(listed.contains("Virtual YubiKey"), "{listed}");
+    assert_eq!(browser.credentials(&authenticator).await.len(), 1);
+    browser.screenshot("2fa-with-key").await;
+    assert_eq!(browser.security_state().await, "secure");
+
+    // Password, then a code from the app.
+    sign_out(&browser).await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent/login/2fa").await;
+    browser.screenshot("login-second-step").await;
+    browser
+        .fill("input[name=code]", &totp(&secret, current_step() + 1))
+        .await;
+    browser
+        .click("form[action='/agent/login/2fa'] button[type=submit]")
+        .await;
+    browser.wait_for_path("/agent").await;
+    browser.wait_for_text("h1", "Olga").await;
+
+    // Password, then the security key.
+    sign_out(&browser).await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent/login/2fa").await;
+    browser.click("#use-security-key").await;
+    browser.wait_for_path("/agent").await;
+    browser.wait_for_text("h1", "Olga").await;
+
+    // The key alone, without the password.
+    sign_out(&browser).await;
+    browser.fill("input[name=email]", OWNER.0).await;
+    browser.click("#sign-in-with-key").await;
+    browser.wait_for_path("/agent").await;
+    browser.wait_for_text("h1", "Olga").await;
+    browser.screenshot("signed-in-with-key").await;
+
+    // The key is listed as used, and can be removed.
+    browser.goto("/agent/2fa").await;
+    assert!(browser.text("ul.keys").await.contains("last used"));
+    browser.click("ul.keys form button[type=submit]").await;
+    browser
+        .wait_for_text("#add-key", "Add a security key")
+        .await;
+    assert!(!browser.exists("ul.keys").await, "removed");
+}

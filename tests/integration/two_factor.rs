@@ -31,7 +31,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 /// RFC 6238 (SHA-1, 6 digits, 30 s), computed without the daemon's code.
-fn totp(secret_base32: &str, step: u64) -> String {
+pub fn totp(secret_base32: &str, step: u64) -> String {
     let mut mac =
         <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(&base32_decode(secret_base32)).unwrap();
     mac.update(&step.to_be_bytes());
@@ -41,7 +41,7 @@ fn totp(secret_base32: &str, step: u64) -> String {
     format!("{:06}", binary % 1_000_000)
 }
 
-fn current_step() -> u64 {
+pub fn current_step() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -5,6 +5,7 @@
 //! API. An account may require 2FA of everyone: until they enrol, the panel shows them only
 //! the enrolment page. Every change is written to the audit log in the same transaction.
 
+pub mod keys;
 pub mod recovery;
 pub mod routes;
 pub mod totp;
@@ -30,6 +31,12 @@ pub enum TwoFactorError {
     WrongCode,
     #[error("this account requires two-factor authentication; add another factor first")]
     Required,
+    #[error("a security key needs a name of 1 to 60 characters")]
+    InvalidName,
+    #[error("the security key's answer was refused: {0}")]
+    KeyRefused(String),
+    #[error("no such security key")]
+    NoSuchKey,
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]

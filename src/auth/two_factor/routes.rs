@@ -182,6 +182,9 @@ impl From<TwoFactorError> for ApiError {
             }
             TwoFactorError::WrongCode => ApiError::unprocessable("wrong_code", e.to_string()),
             TwoFactorError::Required => ApiError::conflict("two_factor_required", e.to_string()),
+            TwoFactorError::InvalidName => ApiError::unprocessable("invalid_field", e.to_string()),
+            TwoFactorError::KeyRefused(_) => ApiError::unprocessable("key_refused", e.to_string()),
+            TwoFactorError::NoSuchKey => ApiError::not_found(e.to_string()),
             TwoFactorError::Internal(_) | TwoFactorError::Store(_) => ApiError::internal(e),
         }
     }
