@@ -4,7 +4,6 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -19,7 +18,7 @@ use super::two_factor;
 use super::users::User;
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
-use crate::audit::{self, Actor};
+use crate::audit::Actor;
 use crate::http::client_ip::client_ip;
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::store::Database;
@@ -83,31 +82,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .account(&account.id, state.clock.now_unix())
             .await?;
         // Before any credential is looked at: is this address allowed to use the API?
-        let allowed = state
-            .allowlists
-            .get(&account.id, &db, Surface::Api)
-            .await
-            .map_err(ApiError::internal)?;
-        if !allowed.allows(from) {
-            if state
-                .allowlists
-                .should_log_denial(&account.id, from, Instant::now())
-            {
-                let entry = audit::OwnedEntry {
-                    at: state.clock.now_unix(),
-                    actor_id: None,
-                    actor: "system".into(),
-                    action: "security.ip_denied".into(),
-                    target: "api".into(),
-                    ip: ip.clone(),
-                    detail: String::new(),
-                };
-                audit::record_now(&db, entry).await?;
-            }
-            return Err(ApiError::forbidden(format!(
-                "the API of this account is not available from {from}"
-            )));
-        }
+        super::networks::admit(state, &account.id, &db, Surface::Api, from).await?;
         let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
         let (user, scopes) = match presented {
             Presented::Bearer(token) => by_token(&db, state, &account, &token, None).await?,

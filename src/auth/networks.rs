@@ -174,6 +174,48 @@ impl AllowlistCache {
     }
 }
 
+/// Lets `from` reach `surface` of the account, or refuses it (403, audited at most once a
+/// minute per address). Runs before any credential is looked at.
+pub async fn admit(
+    state: &crate::app::AppState,
+    account_id: &str,
+    db: &Database,
+    surface: Surface,
+    from: IpAddr,
+) -> Result<(), crate::http::ApiError> {
+    use crate::http::ApiError;
+    let allowed = state
+        .allowlists
+        .get(account_id, db, surface)
+        .await
+        .map_err(ApiError::internal)?;
+    if allowed.allows(from) {
+        return Ok(());
+    }
+    if state
+        .allowlists
+        .should_log_denial(account_id, from, std::time::Instant::now())
+    {
+        let entry = audit::OwnedEntry {
+            at: state.clock.now_unix(),
+            actor_id: None,
+            actor: "system".into(),
+            action: "security.ip_denied".into(),
+            target: surface.name().into(),
+            ip: from.to_string(),
+            detail: String::new(),
+        };
+        audit::record_now(db, entry).await?;
+    }
+    Err(ApiError::forbidden(format!(
+        "the {} of this account is not available from {from}",
+        match surface {
+            Surface::Panel => "agent panel",
+            Surface::Api => "API",
+        }
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
+use crate::auth::networks::{self, Surface};
 use crate::auth::sessions::{self, Lifetimes, Session};
 use crate::auth::two_factor;
 use crate::http::client_ip::client_ip;
@@ -32,6 +33,52 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(login_2fa::routes())
         .merge(two_step::routes())
+}
+
+/// Before any page of the panel runs: is the client's address on the account's panel
+/// allowlist? Refused addresses get a plain page saying so (and the audit log an entry).
+pub async fn allowlist_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    // An unknown host falls through to the handler, which answers it.
+    let Ok(CurrentAccount(account)) = CurrentAccount::from_request_parts(&mut parts, &state).await
+    else {
+        return next
+            .run(axum::extract::Request::from_parts(parts, body))
+            .await;
+    };
+    let peer = parts.extensions.get::<ClientAddr>().copied();
+    let from = client_address(&parts.headers, peer, &state);
+    let admitted = match state
+        .store
+        .account(&account.id, state.clock.now_unix())
+        .await
+    {
+        Ok(db) => networks::admit(&state, &account.id, &db, Surface::Panel, from).await,
+        Err(e) => Err(ApiError::from(e)),
+    };
+    match admitted {
+        Ok(()) => {
+            next.run(axum::extract::Request::from_parts(parts, body))
+                .await
+        }
+        Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
+            let body = maud::html! {
+                h1 { "Not available from here" }
+                p { "The agent panel of " (account.name) " cannot be reached from your address, " code { (from) } "." }
+                p { "Ask the account owner to allow your network, or connect through an allowed one." }
+            };
+            crate::http::page::Page(
+                axum::http::StatusCode::FORBIDDEN,
+                crate::http::page::layout("Not available from here", body),
+            )
+            .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 pub(crate) fn lifetimes(state: &AppState) -> Lifetimes {

@@ -29,7 +29,12 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())
-        .merge(panel::routes())
+        .merge(
+            panel::routes().route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                panel::allowlist_guard,
+            )),
+        )
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state.clone())

@@ -1,4 +1,4 @@
-//! IP allowlists for the API: enforced before authentication, self-lockout refused, and
+//! IP allowlists for the API and the panel: enforced before authentication, self-lockout refused, and
 //! X-Forwarded-For believed only from a trusted proxy.
 
 use serde_json::{Value, json};
@@ -159,4 +159,64 @@ async fn the_api_allowlist_is_enforced_before_authentication() {
     let (status, _) = v6.set(json!({"api": []})).await;
     assert_eq!(status, 200);
     assert_eq!(v4.me(None).await, 200);
+}
+
+/// The panel's list is separate from the API's and guards every panel page, the login form
+/// included, before anyone signs in.
+#[tokio::test]
+async fn the_panel_allowlist_guards_every_panel_page() {
+    let daemon = dual_stack();
+    let v6 = From::address(&daemon, "[::1]");
+    let v4 = From::address(&daemon, "127.0.0.1");
+    let token = daemon.setup_token();
+    let (status, _) = post_setup(
+        &v6.client,
+        &format!("{}/setup", v6.base),
+        [
+            ("token", &token),
+            ("name", "Olga"),
+            ("email", OWNER.0),
+            ("password", OWNER.1),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let login = |from: &From| from.client.get(format!("{}/agent/login", from.base)).send();
+    assert_eq!(login(&v4).await.unwrap().status(), 200);
+
+    let (status, body) = v6.set(json!({"panel": ["::1/128"]})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["panel"].clone(), body["api"].clone()),
+        (json!(["::1/128"]), json!([]))
+    );
+
+    let refused = login(&v4).await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("cannot be reached from your address") && page.contains("127.0.0.1"),
+        "{page}"
+    );
+    let posted = v4
+        .client
+        .post(format!("{}/agent/login", v4.base))
+        .form(&[("email", OWNER.0), ("password", OWNER.1)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        posted.status(),
+        403,
+        "no password is checked from a refused address"
+    );
+    assert_eq!(login(&v6).await.unwrap().status(), 200);
+    assert_eq!(v4.me(None).await, 200, "the API list is separate");
+
+    // A panel list that leaves out the owner's own address is refused too.
+    let (status, body) = v6.set(json!({"panel": ["10.0.0.0/8"]})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("would_lock_out"))
+    );
 }
