@@ -1,5 +1,6 @@
 //! `GET /api/v1/audit`: the owner and admins read the account's audit log, as JSON or CSV.
 
+use crate::auth::AdminAuth;
 use axum::Json;
 use axum::Router;
 use axum::extract::Query as QueryString;
@@ -11,9 +12,6 @@ use serde_json::json;
 
 use super::{Query, list, to_csv};
 use crate::app::AppState;
-use crate::auth::Authenticated;
-use crate::auth::tokens::Scope;
-use crate::auth::users::Role;
 use crate::http::ApiError;
 
 pub fn routes() -> Router<AppState> {
@@ -30,16 +28,10 @@ struct Params {
 }
 
 async fn read_log(
-    auth: Authenticated,
+    auth: AdminAuth,
     QueryString(params): QueryString<Params>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if auth.user.role < Role::Admin {
-        return Err(ApiError::forbidden(
-            "the audit log is for the owner and admins",
-        ));
-    }
-    auth.require(Scope::Admin)?;
     let wants_csv = params.format.as_deref() == Some("csv")
         || headers
             .get(header::ACCEPT)

@@ -2,6 +2,7 @@
 //! and how an API request proves who it is.
 
 mod credentials;
+pub mod gate;
 pub mod login;
 pub mod networks;
 pub mod password;
@@ -16,4 +17,5 @@ pub mod two_factor;
 pub mod users;
 
 pub use credentials::Authenticated;
+pub use gate::{AdminAuth, OwnerAuth};
 pub use users::{NewUser, Role, User, UserError};

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::Authenticated;
+use super::{AdminAuth, Authenticated};
 use super::tokens::{self, NewToken, Scope, Scopes, TokenError};
 use super::users::{self, NewUser, Role, UserError};
 use crate::app::AppState;
@@ -29,12 +29,8 @@ pub fn routes() -> Router<AppState> {
 /// Emails of this account locked by the brute-force throttle right now (owner and admins).
 async fn list_lockouts(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: AdminAuth,
 ) -> Result<Json<Value>, ApiError> {
-    if auth.user.role < Role::Admin {
-        return Err(ApiError::forbidden("lockouts are for the owner and admins"));
-    }
-    auth.require(Scope::Admin)?;
     let now = std::time::Instant::now();
     let wall = state.clock.now_unix();
     let lockouts: Vec<Value> = state
@@ -96,10 +92,9 @@ async fn add_user(
 
 async fn delete_user(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: AdminAuth,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require(Scope::Admin)?;
     users::delete(
         &auth.db,
         state.clock.as_ref(),
@@ -119,11 +114,10 @@ struct ChangeUser {
 
 async fn change_user(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: AdminAuth,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ChangeUser>,
 ) -> Result<Json<Value>, ApiError> {
-    auth.require(Scope::Admin)?;
     let user = users::set_role(
         &auth.db,
         state.clock.as_ref(),

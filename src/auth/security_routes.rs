@@ -8,10 +8,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Authenticated;
+use super::OwnerAuth;
 use super::networks::{self, Allowlist, NetworkError, Surface};
-use super::tokens::Scope;
-use super::users::Role;
 use crate::app::AppState;
 use crate::http::{ApiError, ApiJson};
 
@@ -19,17 +17,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/security/networks", get(show).put(replace))
 }
 
-fn owner_only(auth: &Authenticated) -> Result<(), ApiError> {
-    if auth.user.role != Role::Owner {
-        return Err(ApiError::forbidden(
-            "only the account owner manages security settings",
-        ));
-    }
-    auth.require(Scope::Admin)
-}
-
-async fn show(auth: Authenticated) -> Result<Json<Value>, ApiError> {
-    owner_only(&auth)?;
+async fn show(auth: OwnerAuth) -> Result<Json<Value>, ApiError> {
     let panel = networks::load(&auth.db, Surface::Panel).await?;
     let api = networks::load(&auth.db, Surface::Api).await?;
     Ok(Json(
@@ -48,10 +36,9 @@ struct Replace {
 /// the address making the change is refused, with the reason.
 async fn replace(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: OwnerAuth,
     ApiJson(body): ApiJson<Replace>,
 ) -> Result<Json<Value>, ApiError> {
-    owner_only(&auth)?;
     let from: IpAddr = auth
         .ip
         .parse()

@@ -11,9 +11,8 @@ use zeroize::Zeroizing;
 
 use super::{TwoFactorError, totp};
 use crate::app::AppState;
-use crate::auth::Authenticated;
-use crate::auth::tokens::Scope;
-use crate::auth::users::{self, Role};
+use crate::auth::{AdminAuth, Authenticated, OwnerAuth};
+use crate::auth::users;
 use crate::http::{ApiError, ApiJson};
 
 pub fn routes() -> Router<AppState> {
@@ -119,15 +118,9 @@ async fn renew_codes(
 /// Only the owner resets someone's second factors (a user who lost them all).
 async fn reset(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: OwnerAuth,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if auth.user.role != Role::Owner {
-        return Err(ApiError::forbidden(
-            "only the account owner resets two-factor authentication",
-        ));
-    }
-    auth.require(Scope::Admin)?;
     let exists = users::list(&auth.db).await?.iter().any(|u| u.id == id);
     if !exists {
         return Err(ApiError::not_found(format!("no user with id {id}")));
@@ -136,17 +129,7 @@ async fn reset(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn admins_only(auth: &Authenticated) -> Result<(), ApiError> {
-    if auth.user.role < Role::Admin {
-        return Err(ApiError::forbidden(
-            "security settings are for the owner and admins",
-        ));
-    }
-    auth.require(Scope::Admin)
-}
-
-async fn show_required(auth: Authenticated) -> Result<Json<Value>, ApiError> {
-    admins_only(&auth)?;
+async fn show_required(auth: AdminAuth) -> Result<Json<Value>, ApiError> {
     let required = super::required(&auth.db).await?;
     Ok(Json(json!({ "required": required })))
 }
@@ -159,10 +142,9 @@ struct Required {
 
 async fn set_required(
     State(state): State<AppState>,
-    auth: Authenticated,
+    auth: AdminAuth,
     ApiJson(body): ApiJson<Required>,
 ) -> Result<Json<Value>, ApiError> {
-    admins_only(&auth)?;
     super::set_required(
         &auth.db,
         state.clock.now_unix(),
