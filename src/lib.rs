@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod i18n;
 pub mod logging;
 pub mod metrics;
 pub mod panel;

@@ -7,13 +7,24 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 
+use crate::i18n::Locale;
+
 const APP_CSS: &str = include_str!("assets/app.css");
 const WEBAUTHN_JS: &str = include_str!("assets/webauthn.js");
 
-pub fn layout(title: &str, body: Markup) -> Markup {
+pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
+    shell(locale, title, None, body)
+}
+
+/// A page with the panel's navigation above the card.
+pub fn layout_with_nav(locale: Locale, title: &str, nav: Markup, body: Markup) -> Markup {
+    shell(locale, title, Some(nav), body)
+}
+
+fn shell(locale: Locale, title: &str, nav: Option<Markup>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(locale.tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -22,6 +33,7 @@ pub fn layout(title: &str, body: Markup) -> Markup {
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
+                @if let Some(nav) = nav { (nav) }
                 main class="card" {
                     p class="brand" { "helpdeskd" }
                     (body)

@@ -22,6 +22,7 @@ use crate::auth::sessions::{self, cookie_value};
 use crate::auth::{User, pending, two_factor};
 use crate::http::page::{Page, layout};
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
+use crate::i18n::Locale;
 use crate::store::Database;
 
 /// Binds the login form to the browser that loaded it (login CSRF), before any session.
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn login_page(
+    locale: Locale,
     status: StatusCode,
     account_name: &str,
     csrf: &str,
@@ -41,23 +43,23 @@ fn login_page(
     error: Option<&str>,
 ) -> Page {
     let body = html! {
-        h1 { "Sign in to " (account_name) }
+        h1 { (locale.t_with("login-title", &[("account", account_name)])) }
         @if let Some(error) = error {
             div class="error" role="alert" { (error) }
         }
         form method="post" action="/agent/login" {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Email" input type="email" name="email" required autocomplete="username" value=(email); }
-            label { "Password" input type="password" name="password" required autocomplete="current-password"; }
-            button type="submit" { "Sign in" }
+            label { (locale.t("field-email")) input type="email" name="email" required autocomplete="username" value=(email); }
+            label { (locale.t("field-password")) input type="password" name="password" required autocomplete="current-password"; }
+            button type="submit" { (locale.t("login-submit")) }
         }
         div id="passkey-login" data-csrf=(csrf) {
-            button type="button" class="secondary" id="sign-in-with-key" hidden { "Sign in with a security key instead" }
+            button type="button" class="secondary" id="sign-in-with-key" hidden { (locale.t("login-with-key")) }
             p id="webauthn-message" class="error" role="alert" hidden {}
         }
         script src="/static/webauthn.js" {}
     };
-    Page(status, layout("Sign in", body))
+    Page(status, layout(locale, &locale.t("login-page-title"), body))
 }
 
 pub(super) fn login_cookie(headers: &HeaderMap) -> Option<String> {
@@ -66,7 +68,11 @@ pub(super) fn login_cookie(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-async fn show(CurrentAccount(account): CurrentAccount, headers: HeaderMap) -> Response {
+async fn show(
+    CurrentAccount(account): CurrentAccount,
+    locale: Locale,
+    headers: HeaderMap,
+) -> Response {
     let csrf = login_cookie(&headers).unwrap_or_else(|| {
         let mut bytes = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -74,7 +80,7 @@ async fn show(CurrentAccount(account): CurrentAccount, headers: HeaderMap) -> Re
     });
     let set =
         format!("{LOGIN_COOKIE}={csrf}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=3600");
-    let page = login_page(StatusCode::OK, &account.name, &csrf, "", None);
+    let page = login_page(locale, StatusCode::OK, &account.name, &csrf, "", None);
     ([(header::SET_COOKIE, set)], page).into_response()
 }
 
@@ -90,17 +96,19 @@ async fn submit(
     State(state): State<AppState>,
     CurrentAccount(account): CurrentAccount,
     peer: ClientAddr,
+    locale: Locale,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     let expected = login_cookie(&headers).unwrap_or_default();
     if expected.is_empty() || !bool::from(form.csrf.as_bytes().ct_eq(expected.as_bytes())) {
         let page = login_page(
+            locale,
             StatusCode::FORBIDDEN,
             &account.name,
             &expected,
             &form.email,
-            Some("This form expired or came from elsewhere. Please sign in again."),
+            Some(&locale.t("form-expired")),
         );
         return Ok(page.into_response());
     }
@@ -114,17 +122,19 @@ async fn submit(
             Ok(user) => user,
             Err(LoginError::Wrong) => {
                 let page = login_page(
+                    locale,
                     StatusCode::UNAUTHORIZED,
                     &account.name,
                     &expected,
                     &form.email,
-                    Some("Wrong email or password."),
+                    Some(&locale.t("login-wrong")),
                 );
                 return Ok(page.into_response());
             }
-            Err(e @ LoginError::Throttled(_)) => {
-                let message = format!("{}.", capitalize(&e.to_string()));
+            Err(LoginError::Throttled(wait)) => {
+                let message = throttled(locale, wait);
                 let page = login_page(
+                    locale,
                     StatusCode::TOO_MANY_REQUESTS,
                     &account.name,
                     &expected,
@@ -218,10 +228,8 @@ async fn logout(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Respo
     Ok(response)
 }
 
-pub(super) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
+/// "Too many failed attempts. Try again in N s." in the reader's language.
+pub(super) fn throttled(locale: Locale, wait: std::time::Duration) -> String {
+    let seconds = wait.as_secs().max(1).to_string();
+    locale.t_with("login-throttled", &[("seconds", &seconds)])
 }

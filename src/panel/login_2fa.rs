@@ -14,7 +14,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use super::login::{capitalize, complete};
+use super::login::{complete, throttled};
 use crate::app::AppState;
 use crate::audit;
 use crate::auth::pending::{self, Pending};
@@ -22,6 +22,7 @@ use crate::auth::sessions::cookie_value;
 use crate::auth::two_factor::{self, Used};
 use crate::http::page::{Page, layout};
 use crate::http::{ApiError, CurrentAccount};
+use crate::i18n::Locale;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/agent/login/2fa", get(show).post(submit))
@@ -31,37 +32,44 @@ pub(super) fn pending_token(headers: &HeaderMap) -> Option<Zeroizing<String>> {
     cookie_value(headers, pending::COOKIE).map(|v| Zeroizing::new(v.to_string()))
 }
 
-fn page(status: StatusCode, pending: &Pending, keys: bool, error: Option<&str>) -> Page {
+fn page(
+    locale: Locale,
+    status: StatusCode,
+    pending: &Pending,
+    keys: bool,
+    error: Option<&str>,
+) -> Page {
     let body = html! {
-        h1 { "Two-step verification" }
-        p { "Signing in as " strong { (pending.user.email) } "." }
+        h1 { (locale.t("second-step-title")) }
+        p { (locale.t_with("second-step-signing-in-as", &[("email", &pending.user.email)])) }
         @if let Some(error) = error {
             div class="error" role="alert" { (error) }
         }
         form method="post" action="/agent/login/2fa" {
             input type="hidden" name="csrf" value=(pending.csrf);
             label {
-                "Code from your authenticator app, or a recovery code"
+                (locale.t("second-step-code-label"))
                 input type="text" name="code" required autofocus autocomplete="one-time-code"
                     inputmode="text" maxlength="20" spellcheck="false";
             }
-            button type="submit" { "Verify" }
+            button type="submit" { (locale.t("second-step-verify")) }
         }
         @if keys {
             div id="security-key" data-csrf=(pending.csrf) {
-                button type="button" class="secondary" id="use-security-key" { "Use a security key" }
+                button type="button" class="secondary" id="use-security-key" { (locale.t("second-step-use-key")) }
                 p id="webauthn-message" class="error" role="alert" hidden {}
             }
             script src="/static/webauthn.js" {}
         }
-        p { a href="/agent/login" { "Start over" } }
+        p { a href="/agent/login" { (locale.t("second-step-start-over")) } }
     };
-    Page(status, layout("Two-step verification", body))
+    Page(status, layout(locale, &locale.t("second-step-title"), body))
 }
 
 async fn show(
     State(state): State<AppState>,
     CurrentAccount(account): CurrentAccount,
+    locale: Locale,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let found = pending_token(&headers)
@@ -79,7 +87,14 @@ async fn show(
         .account(&account.id, state.clock.now_unix())
         .await?;
     let status = two_factor::status(&db, pending.user.id).await?;
-    Ok(page(StatusCode::OK, &pending, status.security_keys > 0, None).into_response())
+    Ok(page(
+        locale,
+        StatusCode::OK,
+        &pending,
+        status.security_keys > 0,
+        None,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -92,6 +107,7 @@ struct CodeForm {
 async fn submit(
     State(state): State<AppState>,
     CurrentAccount(account): CurrentAccount,
+    locale: Locale,
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
@@ -120,11 +136,9 @@ async fn submit(
         .login_throttle
         .check(&account.id, &email, pending.ip, Instant::now())
     {
-        let message = format!(
-            "{}.",
-            capitalize(&crate::auth::login::LoginError::Throttled(wait).to_string())
-        );
+        let message = throttled(locale, wait);
         return Ok(page(
+            locale,
             StatusCode::TOO_MANY_REQUESTS,
             &pending,
             keys,
@@ -160,8 +174,15 @@ async fn submit(
             if !state.pending_logins.failed(&token) {
                 return Ok(Redirect::to("/agent/login").into_response());
             }
-            let error = "That code is wrong, expired or already used.";
-            Ok(page(StatusCode::UNAUTHORIZED, &pending, keys, Some(error)).into_response())
+            let error = locale.t("second-step-wrong-code");
+            Ok(page(
+                locale,
+                StatusCode::UNAUTHORIZED,
+                &pending,
+                keys,
+                Some(&error),
+            )
+            .into_response())
         }
     }
 }

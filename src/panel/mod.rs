@@ -19,8 +19,11 @@ use crate::app::AppState;
 use crate::auth::networks::{self, Surface};
 use crate::auth::sessions::{self, Lifetimes, Session};
 use crate::auth::two_factor;
+use crate::auth::users::Role;
 use crate::http::client_ip::client_ip;
+use crate::http::page::{Page, layout, layout_with_nav};
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
+use crate::i18n::Locale;
 use crate::store::Database;
 
 /// Where a user who must set up 2FA is sent, and the only pages they can reach until then.
@@ -66,14 +69,21 @@ pub async fn allowlist_guard(
                 .await
         }
         Err(e) if e.status == axum::http::StatusCode::FORBIDDEN => {
+            let locale = Locale::negotiate(
+                parts
+                    .headers
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let ip = from.to_string();
             let body = maud::html! {
-                h1 { "Not available from here" }
-                p { "The agent panel of " (account.name) " cannot be reached from your address, " code { (from) } "." }
-                p { "Ask the account owner to allow your network, or connect through an allowed one." }
+                h1 { (locale.t("blocked-title")) }
+                p { (locale.t_with("blocked-text", &[("account", &account.name), ("ip", &ip)])) }
+                p { (locale.t("blocked-hint")) }
             };
-            crate::http::page::Page(
+            Page(
                 axum::http::StatusCode::FORBIDDEN,
-                crate::http::page::layout("Not available from here", body),
+                layout(locale, &locale.t("blocked-title"), body),
             )
             .into_response()
         }
@@ -106,6 +116,7 @@ pub struct SignedIn {
     pub db: std::sync::Arc<Database>,
     pub session: Session,
     pub ip: std::net::IpAddr,
+    pub locale: Locale,
 }
 
 impl SignedIn {
@@ -116,6 +127,23 @@ impl SignedIn {
             name: self.session.user.email.clone(),
             ip: self.ip.to_string(),
         }
+    }
+
+    /// A panel page: the navigation (what this user's role may see) above `body`.
+    pub fn page(&self, status: axum::http::StatusCode, title: &str, body: maud::Markup) -> Page {
+        let t = |id: &str| self.locale.t(id);
+        let role = self.session.user.role;
+        let nav = maud::html! {
+            nav class="panel-nav" aria-label="Panel" {
+                a href="/agent" { (t("nav-profile")) }
+                a href="/agent/tokens" { (t("nav-tokens")) }
+                @if role >= Role::Admin {
+                    a href="/agent/agents" { (t("nav-agents")) }
+                    a href="/agent/security" { (t("nav-security")) }
+                }
+            }
+        };
+        Page(status, layout_with_nav(self.locale, title, nav, body))
     }
 
     /// Every state-changing form posts the session's CSRF token.
@@ -190,11 +218,18 @@ impl FromRequestParts<AppState> for SignedIn {
             parts.extensions.get::<ClientAddr>().copied(),
             state,
         );
+        let locale = Locale::negotiate(
+            parts
+                .headers
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        );
         Ok(SignedIn {
             account,
             db,
             session,
             ip,
+            locale,
         })
     }
 }

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::auth::sessions;
 use crate::auth::users::{self, UserError};
 use crate::http::ApiError;
-use crate::http::page::{Page, layout};
+use crate::http::page::Page;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -36,40 +36,41 @@ async fn render(
     let user = &signed_in.session.user;
     let all = sessions::list(&signed_in.db, user.id).await?;
     let csrf = signed_in.session.csrf_token();
+    let t = |id: &str| signed_in.locale.t(id);
     let body = html! {
         h1 { (user.name) }
         p { (user.email) " · " (user.role.as_str()) " · " (signed_in.account.name) }
         @if let Some((text, ok)) = notice {
             div class=(if ok { "success" } else { "error" }) role="status" { (text) }
         }
-        h2 { "Two-step verification" }
-        p { a href="/agent/2fa" { "Authenticator app, recovery codes and security keys" } }
-        h2 { "Sessions" }
+        h2 { (t("profile-two-step")) }
+        p { a href="/agent/2fa" { (t("profile-two-step-link")) } }
+        h2 { (t("profile-sessions")) }
         ul class="sessions" {
             @for s in &all {
                 li {
-                    (s.ip) " · " (s.user_agent) " · last seen " (s.last_seen_at)
-                    @if s.id == signed_in.session.id { " · " strong { "this session" } }
+                    (signed_in.locale.t_with("profile-session-line", &[("ip", &s.ip), ("agent", &s.user_agent), ("seen", &s.last_seen_at)]))
+                    @if s.id == signed_in.session.id { " · " strong { (t("profile-this-session")) } }
                 }
             }
         }
         form method="post" action="/agent/sessions/end-others" {
             input type="hidden" name="csrf" value=(csrf);
-            button type="submit" { "Log out other sessions" }
+            button type="submit" { (t("profile-end-others")) }
         }
-        h2 { "Change password" }
+        h2 { (t("profile-change-password")) }
         form method="post" action="/agent/profile/password" {
             input type="hidden" name="csrf" value=(csrf);
-            label { "Current password" input type="password" name="current" required autocomplete="current-password"; }
-            label { "New password" input type="password" name="new" required minlength="12" autocomplete="new-password"; }
-            button type="submit" { "Change password" }
+            label { (t("field-current-password")) input type="password" name="current" required autocomplete="current-password"; }
+            label { (t("field-new-password")) input type="password" name="new" required minlength="12" autocomplete="new-password"; }
+            button type="submit" { (t("profile-change-password-submit")) }
         }
         form method="post" action="/agent/logout" {
             input type="hidden" name="csrf" value=(csrf);
-            button type="submit" class="secondary" { "Sign out" }
+            button type="submit" class="secondary" { (t("profile-sign-out")) }
         }
     };
-    Ok(Page(status, layout(&user.name, body)))
+    Ok(signed_in.page(status, &user.name, body))
 }
 
 async fn end_others(signed_in: SignedIn, Form(form): Form<CsrfForm>) -> Result<Response, ApiError> {
@@ -109,10 +110,7 @@ async fn change_password(
             render(
                 &signed_in,
                 StatusCode::OK,
-                Some((
-                    "Password changed. Your other sessions were logged out.",
-                    true,
-                )),
+                Some((&signed_in.locale.t("profile-password-changed"), true)),
             )
             .await
         }
@@ -120,12 +118,14 @@ async fn change_password(
             render(
                 &signed_in,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Some(("The current password is wrong.", false)),
+                Some((&signed_in.locale.t("profile-current-wrong"), false)),
             )
             .await
         }
         Err(UserError::WeakPassword(why)) => {
-            let text = format!("The new password {why}.");
+            let text = signed_in
+                .locale
+                .t_with("profile-new-weak", &[("why", &why)]);
             render(
                 &signed_in,
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -16,7 +16,7 @@ use super::{CsrfForm, SignedIn};
 use crate::app::AppState;
 use crate::auth::two_factor::{self, TwoFactorError, keys, totp};
 use crate::http::ApiError;
-use crate::http::page::{Page, layout};
+use crate::http::page::Page;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -45,63 +45,62 @@ async fn overview(
     let state = two_factor::status(&signed_in.db, signed_in.session.user.id).await?;
     let csrf = signed_in.session.csrf_token();
     let keys = keys::list(&signed_in.db, signed_in.session.user.id).await?;
+    let t = |id: &str| signed_in.locale.t(id);
     let body = html! {
-        h1 { "Two-step verification" }
+        h1 { (t("twostep-title")) }
         (notice(note))
         @if state.must_enrol() {
-            div class="error" role="alert" {
-                "This account requires two-step verification. Set up an authenticator app or a security key to continue."
-            }
+            div class="error" role="alert" { (t("twostep-must-enrol")) }
         }
-        h2 { "Authenticator app" }
+        h2 { (t("twostep-app")) }
         @if state.totp {
-            p { "On. " (state.recovery_codes_left) " unused recovery codes left." }
+            p { (signed_in.locale.t_with("twostep-app-on", &[("left", &state.recovery_codes_left.to_string())])) }
             form method="post" action="/agent/2fa/recovery-codes" {
                 input type="hidden" name="csrf" value=(csrf);
-                label { "Current code" input type="text" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="20"; }
-                button type="submit" class="secondary" { "Get new recovery codes" }
+                label { (t("twostep-current-code")) input type="text" name="code" required autocomplete="one-time-code" inputmode="numeric" maxlength="20"; }
+                button type="submit" class="secondary" { (t("twostep-new-codes")) }
             }
             form method="post" action="/agent/2fa/totp/disable" {
                 input type="hidden" name="csrf" value=(csrf);
-                label { "Current code or a recovery code" input type="text" name="code" required autocomplete="one-time-code" maxlength="20"; }
-                button type="submit" class="secondary" { "Turn off the authenticator app" }
+                label { (t("twostep-code-or-recovery")) input type="text" name="code" required autocomplete="one-time-code" maxlength="20"; }
+                button type="submit" class="secondary" { (t("twostep-turn-off")) }
             }
         } @else {
-            p { "Off. Use Google Authenticator, Aegis, 1Password or any other authenticator app." }
+            p { (t("twostep-app-off")) }
             form method="post" action="/agent/2fa/totp" {
                 input type="hidden" name="csrf" value=(csrf);
-                button type="submit" { "Set up an authenticator app" }
+                button type="submit" { (t("twostep-set-up")) }
             }
         }
-        h2 { "Security keys and passkeys" }
-        p { "A security key (such as a YubiKey) or a passkey on this device can stand in for the code, or sign you in without a password." }
+        h2 { (t("twostep-keys")) }
+        p { (t("twostep-keys-intro")) }
         @if keys.is_empty() {
-            p { "None yet." }
+            p { (t("twostep-keys-none")) }
         } @else {
             ul class="keys" {
                 @for key in &keys {
                     li {
-                        strong { (key.name) } " · added " (key.created_at)
-                        @if let Some(used) = &key.last_used_at { " · last used " (used) }
+                        strong { (key.name) } " · " (signed_in.locale.t_with("twostep-key-added", &[("when", &key.created_at)]))
+                        @if let Some(used) = &key.last_used_at { " · " (signed_in.locale.t_with("twostep-key-used", &[("when", used)])) }
                         form method="post" action=(format!("/agent/2fa/keys/{}/remove", key.id)) class="inline" {
                             input type="hidden" name="csrf" value=(csrf);
-                            button type="submit" class="secondary" { "Remove" }
+                            button type="submit" class="secondary" { (t("twostep-key-remove")) }
                         }
                     }
                 }
             }
         }
         div id="add-key" data-csrf=(csrf) {
-            label { "Name of the new key" input type="text" id="key-name" maxlength="60" placeholder="YubiKey on my keyring"; }
-            button type="button" id="add-key-button" { "Add a security key" }
+            label { (t("twostep-key-name")) input type="text" id="key-name" maxlength="60" placeholder=(t("twostep-key-placeholder")); }
+            button type="button" id="add-key-button" { (t("twostep-add-key")) }
             p id="webauthn-message" class="error" role="alert" hidden {}
         }
         script src="/static/webauthn.js" {}
         @if !state.must_enrol() {
-            p { a href="/agent" { "Back to your profile" } }
+            p { a href="/agent" { (t("back-to-profile")) } }
         }
     };
-    Ok(Page(status, layout("Two-step verification", body)))
+    Ok(signed_in.page(status, &t("twostep-title"), body))
 }
 
 async fn show(signed_in: SignedIn) -> Result<Page, ApiError> {
@@ -119,37 +118,39 @@ fn enrolment_page(signed_in: &SignedIn, enrolment: &totp::Enrolment, error: Opti
     } else {
         StatusCode::OK
     };
+    let t = |id: &str| signed_in.locale.t(id);
     let body = html! {
-        h1 { "Set up your authenticator app" }
+        h1 { (t("enrol-title")) }
         (notice(error.map(|e| (e, false))))
         ol {
-            li { "Scan this QR code with your authenticator app." }
-            li { "Or type this key in by hand: " code id="totp-secret" { (enrolment.secret.as_str()) } }
-            li { "Enter the 6-digit code the app shows." }
+            li { (t("enrol-scan")) }
+            li { (t("enrol-type")) " " code id="totp-secret" { (enrolment.secret.as_str()) } }
+            li { (t("enrol-enter")) }
         }
-        div class="qr" role="img" aria-label="QR code for your authenticator app" { (PreEscaped(svg)) }
+        div class="qr" role="img" aria-label=(t("enrol-qr-label")) { (PreEscaped(svg)) }
         form method="post" action="/agent/2fa/totp/confirm" {
             input type="hidden" name="csrf" value=(signed_in.session.csrf_token());
-            label { "Code" input type="text" name="code" required autofocus autocomplete="one-time-code" inputmode="numeric" maxlength="8"; }
-            button type="submit" { "Turn on" }
+            label { (t("enrol-code")) input type="text" name="code" required autofocus autocomplete="one-time-code" inputmode="numeric" maxlength="8"; }
+            button type="submit" { (t("enrol-turn-on")) }
         }
     };
-    Page(status, layout("Set up your authenticator app", body))
+    signed_in.page(status, &t("enrol-title"), body)
 }
 
-fn recovery_page(codes: &[Zeroizing<String>], first: bool) -> Page {
+fn recovery_page(signed_in: &SignedIn, codes: &[Zeroizing<String>], first: bool) -> Page {
+    let t = |id: &str| signed_in.locale.t(id);
     let body = html! {
-        h1 { "Your recovery codes" }
+        h1 { (t("recovery-title")) }
         @if first {
-            div class="success" role="status" { "Two-step verification is on." }
+            div class="success" role="status" { (t("recovery-on")) }
         }
-        p { "Each code signs you in once if you lose your phone. Keep them somewhere safe: they are shown only now." }
+        p { (t("recovery-explain")) }
         ul class="recovery-codes" {
             @for code in codes { li { code { (code.as_str()) } } }
         }
-        p { a href="/agent" { "I have saved them" } }
+        p { a href="/agent" { (t("recovery-saved")) } }
     };
-    Page(StatusCode::OK, layout("Your recovery codes", body))
+    signed_in.page(StatusCode::OK, &t("recovery-title"), body)
 }
 
 async fn begin(
@@ -197,7 +198,7 @@ async fn confirm(
     )
     .await;
     match confirmed {
-        Ok(codes) => Ok(recovery_page(&codes, true).into_response()),
+        Ok(codes) => Ok(recovery_page(&signed_in, &codes, true).into_response()),
         Err(TwoFactorError::WrongCode) => {
             let pending =
                 totp::pending(&signed_in.db, user.id, &signed_in.account.name, &user.email).await?;
@@ -205,7 +206,7 @@ async fn confirm(
                 Some(enrolment) => Ok(enrolment_page(
                     &signed_in,
                     &enrolment,
-                    Some("That code is wrong or expired. Try the next one."),
+                    Some(&signed_in.locale.t("enrol-wrong")),
                 )
                 .into_response()),
                 None => Ok(Redirect::to("/agent/2fa").into_response()),
@@ -238,14 +239,14 @@ async fn disable(
             overview(
                 &signed_in,
                 StatusCode::OK,
-                Some(("The authenticator app is off.", true)),
+                Some((&signed_in.locale.t("twostep-app-turned-off"), true)),
             )
             .await?
         }
         Err(
             e @ (TwoFactorError::WrongCode | TwoFactorError::Required | TwoFactorError::NotEnabled),
         ) => {
-            let text = format!("{}.", super::login::capitalize(&e.to_string()));
+            let text = signed_in.locale.t(error_id(&e));
             overview(
                 &signed_in,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -274,9 +275,9 @@ async fn renew(
     )
     .await;
     match result {
-        Ok(codes) => Ok(recovery_page(&codes, false).into_response()),
+        Ok(codes) => Ok(recovery_page(&signed_in, &codes, false).into_response()),
         Err(e @ (TwoFactorError::WrongCode | TwoFactorError::NotEnabled)) => {
-            let text = format!("{}.", super::login::capitalize(&e.to_string()));
+            let text = signed_in.locale.t(error_id(&e));
             Ok(overview(
                 &signed_in,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -286,5 +287,13 @@ async fn renew(
             .into_response())
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+fn error_id(e: &TwoFactorError) -> &'static str {
+    match e {
+        TwoFactorError::Required => "twostep-required",
+        TwoFactorError::NotEnabled => "twostep-not-enabled",
+        _ => "twostep-wrong-code",
     }
 }

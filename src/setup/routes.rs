@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::{NewUser, Role, UserError, users};
 use crate::http::page::{Page, layout};
 use crate::http::{ApiError, CurrentAccount};
+use crate::i18n::Locale;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/setup", get(show).post(submit))
@@ -125,7 +126,7 @@ fn form_page(
             button type="submit" { "Create owner" }
         }
     };
-    Page(status, layout("Setup", body))
+    Page(status, layout(Locale::ENGLISH, "Setup", body))
 }
 
 fn done_page(name: &str, email: &str) -> Page {
@@ -133,7 +134,10 @@ fn done_page(name: &str, email: &str) -> Page {
         h1 class="success" { "Setup complete" }
         p { "The owner " strong { (name) } " <" (email) "> is created. This setup link no longer works." }
     };
-    Page(StatusCode::OK, layout("Setup complete", body))
+    Page(
+        StatusCode::OK,
+        layout(Locale::ENGLISH, "Setup complete", body),
+    )
 }
 
 fn already_done() -> Page {
@@ -162,7 +166,7 @@ fn dead_link(status: StatusCode, message: &str) -> Page {
         h1 { "Setup link not usable" }
         p { (message) }
     };
-    Page(status, layout("Setup", body))
+    Page(status, layout(Locale::ENGLISH, "Setup", body))
 }
 
 fn capitalize(text: &str) -> String {
