@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::{AdminAuth, Authenticated};
 use super::tokens::{self, NewToken, Scope, Scopes, TokenError};
 use super::users::{self, NewUser, Role, UserError};
+use super::{AdminAuth, Authenticated};
 use crate::app::AppState;
 use crate::http::{ApiError, ApiJson};
 

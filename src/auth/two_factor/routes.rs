@@ -11,8 +11,8 @@ use zeroize::Zeroizing;
 
 use super::{TwoFactorError, totp};
 use crate::app::AppState;
-use crate::auth::{AdminAuth, Authenticated, OwnerAuth};
 use crate::auth::users;
+use crate::auth::{AdminAuth, Authenticated, OwnerAuth};
 use crate::http::{ApiError, ApiJson};
 
 pub fn routes() -> Router<AppState> {
