@@ -18,6 +18,7 @@ use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::auth::networks::{self, Surface};
 use crate::auth::sessions::{self, Lifetimes, Session};
+use crate::auth::gate::Gate;
 use crate::auth::two_factor;
 use crate::auth::users::Role;
 use crate::http::client_ip::client_ip;
@@ -153,6 +154,28 @@ impl SignedIn {
         } else {
             Err(ApiError::forbidden("missing or wrong CSRF token"))
         }
+    }
+}
+
+/// A signed-in user who passes gate `G` (`Staff<Admins>`, `Staff<OwnerOnly>`): the panel's
+/// counterpart of `auth::gate`, declared in the handler's signature. Others get a 403 page;
+/// agents never see settings.
+pub struct Staff<G: Gate>(pub SignedIn, std::marker::PhantomData<G>);
+
+impl<G: Gate> std::ops::Deref for Staff<G> {
+    type Target = SignedIn;
+    fn deref(&self) -> &SignedIn {
+        &self.0
+    }
+}
+
+impl<G: Gate> FromRequestParts<AppState> for Staff<G> {
+    type Rejection = NotSignedIn;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NotSignedIn> {
+        let signed_in = SignedIn::from_request_parts(parts, state).await?;
+        G::check(signed_in.session.user.role)?;
+        Ok(Staff(signed_in, std::marker::PhantomData))
     }
 }
 
