@@ -29,6 +29,7 @@ pub struct Config {
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     pub storage: StorageConfig,
+    pub audit: AuditConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,6 +122,25 @@ pub struct StorageConfig {
     pub busy_timeout_ms: u64,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// Audit entries older than this many days are removed (daily, and by
+    /// `helpdeskd audit prune`). 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            retention_days: 730,
+        }
+    }
+}
+
+/// The longest `audit.retention_days` accepted (100 years); anything longer is a typo.
+pub const MAX_AUDIT_RETENTION_DAYS: u32 = 36_500;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -134,6 +154,7 @@ impl Default for Config {
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
+            audit: AuditConfig::default(),
         }
     }
 }
@@ -332,6 +353,15 @@ impl Config {
         if !self.public_url.is_empty() && !self.public_url.starts_with("https://") {
             return Err(("public_url", "must start with https://".into()));
         }
+        if self.audit.retention_days > MAX_AUDIT_RETENTION_DAYS {
+            return Err((
+                "audit.retention_days",
+                format!(
+                    "{} days is more than {MAX_AUDIT_RETENTION_DAYS} (100 years); use 0 to keep entries forever",
+                    self.audit.retention_days
+                ),
+            ));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(("log.level", format!("not a valid log filter: {e}")));
         }
@@ -494,6 +524,33 @@ mod tests {
         assert_eq!(err.key.as_deref(), Some("http.request_timeout_secs"));
         let err = load_text("[tls]\ncert_file = \"/a.pem\"\n", &[]).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("tls.cert_file"));
+    }
+
+    #[test]
+    fn audit_retention_has_a_default_is_validated_and_overridable() {
+        assert_eq!(load_text("", &[]).unwrap().audit.retention_days, 730);
+        let config = load_text("[audit]\nretention_days = 0\n", &[]).unwrap();
+        assert_eq!(config.audit.retention_days, 0, "0 keeps forever");
+        let config = load_text(
+            "[audit]\nretention_days = 30\n",
+            &[("HELPDESKD_AUDIT_RETENTION_DAYS", "90")],
+        )
+        .unwrap();
+        assert_eq!(config.audit.retention_days, 90);
+
+        let err = load_text("[audit]\nretention_days = 100000\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("audit.retention_days"));
+        assert!(err.reason.contains("100 years"), "{err}");
+        let err = load_text("[audit]\nretention_days = -1\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("audit.retention_days"));
+        let err = load_text("[audit]\nretention = 5\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("audit.retention"));
+        let err = load_text("", &[("HELPDESKD_AUDIT_RETENTION_DAYS", "forever")]).unwrap_err();
+        assert_eq!(
+            err.origin,
+            "environment variable HELPDESKD_AUDIT_RETENTION_DAYS"
+        );
+        assert_eq!(err.key.as_deref(), Some("audit.retention_days"));
     }
 
     #[test]

@@ -83,6 +83,14 @@ enum AuditCommand {
         #[arg(long)]
         account: String,
     },
+    /// Remove entries older than `audit.retention_days` now (the daemon does it daily)
+    Prune {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Account slug
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +222,7 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify { data, account }) => {
             cli::audit::verify(&data, &account)
         }
+        Command::Audit(AuditCommand::Prune { data, account }) => cli::audit::prune(&data, &account),
     };
     match result {
         Ok(code) => code,

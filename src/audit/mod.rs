@@ -4,7 +4,11 @@
 //! fields, so changing or removing an entry breaks every link after it, and `verify` names
 //! the first broken one. Entries are written inside the same transaction as the change they
 //! record, through the account's single writer, so the chain is never forked.
+//!
+//! Retention (`retention.rs`) is the only deleter: it removes a prefix of the chain and
+//! leaves an anchor (id and hash of the last removed entry) from which `verify` starts.
 
+pub mod retention;
 pub mod routes;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -173,28 +177,54 @@ impl Row {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
     Intact {
+        /// Entries checked (those kept after any pruning).
         entries: u64,
+        /// When entries were pruned: the id of the last removed entry, where the chain was
+        /// checked from (its hash is the retention anchor).
+        anchored_after: Option<i64>,
     },
     /// The first entry whose stored hash or link does not match.
-    BrokenAt {
-        id: i64,
-        reason: &'static str,
-    },
+    BrokenAt { id: i64, reason: &'static str },
 }
 
-/// Walks the chain from the first entry; stops at the first broken link.
+/// Walks the chain from GENESIS, or from the retention anchor when entries were pruned;
+/// stops at the first broken link.
 pub async fn verify(db: &Database) -> Result<Verdict, StoreError> {
     db.read(|conn| -> Result<Verdict, StoreError> {
+        let anchor = match retention::read_anchor(conn)? {
+            retention::StoredAnchor::None => None,
+            retention::StoredAnchor::Valid(anchor) => Some(anchor),
+            retention::StoredAnchor::Unreadable => {
+                let first: Option<i64> =
+                    conn.query_row("SELECT min(id) FROM audit_log", [], |r| r.get(0))?;
+                return Ok(Verdict::BrokenAt {
+                    id: first.unwrap_or(0),
+                    reason: "the retention anchor (setting audit.anchor) is unreadable, so the chain cannot be checked from it",
+                });
+            }
+        };
+        let mut expected_prev = match &anchor {
+            Some(anchor) => hex::decode(&anchor.hash)
+                .map_err(|_| StoreError::Invariant("the audit anchor's hash is not hex".into()))?,
+            None => GENESIS.to_vec(),
+        };
+        let after = anchor.as_ref().map_or(0, |a| a.id);
         let mut stmt = conn.prepare(
             "SELECT id, at, actor_id, actor, action, target, ip, detail, prev_hash, hash
              FROM audit_log ORDER BY id",
         )?;
         let mut rows = stmt.query([])?;
-        let mut expected_prev = GENESIS.to_vec();
         let mut entries = 0;
+        let mut anchor_recorded = false;
         while let Some(r) = rows.next()? {
             let row = row_from(r)?;
             let (prev, stored): (Vec<u8>, Vec<u8>) = (r.get(8)?, r.get(9)?);
+            if row.id <= after {
+                return Ok(Verdict::BrokenAt {
+                    id: row.id,
+                    reason: "is at or before the retention anchor, where entries were removed (an entry was added or the anchor was moved)",
+                });
+            }
             if prev != expected_prev {
                 return Ok(Verdict::BrokenAt {
                     id: row.id,
@@ -207,10 +237,29 @@ pub async fn verify(db: &Database) -> Result<Verdict, StoreError> {
                     reason: "its content does not match its hash (the entry was changed)",
                 });
             }
+            if let Some(anchor) = anchor.as_ref().filter(|a| a.recorded_in == row.id) {
+                if row.action != "audit.pruned" || !row.detail.contains(&anchor.mention()) {
+                    return Ok(Verdict::BrokenAt {
+                        id: row.id,
+                        reason: "the retention anchor names this entry, but it does not record that anchor (the anchor was moved)",
+                    });
+                }
+                anchor_recorded = true;
+            }
             expected_prev = stored;
             entries += 1;
         }
-        Ok(Verdict::Intact { entries })
+        let anchored_after = anchor.as_ref().map(|a| a.id);
+        if let Some(anchor) = anchor.filter(|_| !anchor_recorded) {
+            return Ok(Verdict::BrokenAt {
+                id: anchor.recorded_in,
+                reason: "the entry that records the last pruning is missing (entries were removed)",
+            });
+        }
+        Ok(Verdict::Intact {
+            entries,
+            anchored_after,
+        })
     })
     .await
 }
@@ -304,11 +353,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = crate::store::open_for_test(dir.path());
         let db = store.create_account_database("acc", 0).await.unwrap();
-        assert_eq!(verify(&db).await.unwrap(), Verdict::Intact { entries: 0 });
+        assert_eq!(
+            verify(&db).await.unwrap(),
+            Verdict::Intact {
+                entries: 0,
+                anchored_after: None
+            }
+        );
         for n in 0..5 {
             record_now(&db, entry(&format!("test.{n}"))).await.unwrap();
         }
-        assert_eq!(verify(&db).await.unwrap(), Verdict::Intact { entries: 5 });
+        assert_eq!(
+            verify(&db).await.unwrap(),
+            Verdict::Intact {
+                entries: 5,
+                anchored_after: None
+            }
+        );
 
         let tamper = |sql: &'static str| {
             db.write(move |c| -> Result<(), StoreError> {
@@ -326,7 +387,13 @@ mod tests {
         tamper("UPDATE audit_log SET detail = 'a, \"quoted\" detail' WHERE id = 3")
             .await
             .unwrap();
-        assert_eq!(verify(&db).await.unwrap(), Verdict::Intact { entries: 5 });
+        assert_eq!(
+            verify(&db).await.unwrap(),
+            Verdict::Intact {
+                entries: 5,
+                anchored_after: None
+            }
+        );
         tamper("DELETE FROM audit_log WHERE id = 2").await.unwrap();
         assert!(matches!(
             verify(&db).await.unwrap(),

@@ -138,6 +138,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         println!("redirecting http://{addr} to https");
     }
     tracing::info!(%https_addr, redirect = ?redirect_addr, "ready");
+    // Audit retention: at once, then daily; joined with the listeners when `stop` turns true.
+    servers.spawn(crate::audit::retention::run(state.clone(), stopped.clone()));
     if let Some(interval) = systemd::watchdog_interval() {
         tokio::spawn(watchdog(store.clone(), interval));
     }
