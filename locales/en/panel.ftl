@@ -87,3 +87,62 @@ recovery-title = Your recovery codes
 recovery-on = Two-step verification is on.
 recovery-explain = Each code signs you in once if you lose your phone. Keep them somewhere safe: they are shown only now.
 recovery-saved = I have saved them
+
+## Roles
+role-owner = Owner
+role-admin = Admin
+role-agent = Agent
+
+## Agents
+agents-title = Agents
+agents-name = Name
+agents-email = Email
+agents-role = Role
+agents-two-step = Two-step
+agents-actions = Actions
+agents-on = on
+agents-off = off
+agents-change-role = Change role
+agents-confirm = Sure
+agents-confirm-needed = Tick "Sure" to delete someone.
+agents-delete = Delete
+agents-reset-two-step = Reset two-step verification
+agents-invitations = Invitations
+agents-no-invitations = No open invitations.
+agents-expires = expires { $when }
+agents-revoke = Revoke
+agents-invite = Invite someone
+agents-send-invitation = Create invitation link
+agents-invited = Invitation for { $email } created. Send them this link; it works once, for seven days:
+agents-role-changed = { $name } has a new role. Their sessions were ended.
+agents-deleted = { $name } was deleted: profile, password, sessions and tokens are gone.
+agents-two-step-reset = Two-step verification of { $name } was reset; their sessions were ended.
+agents-invitation-revoked = The invitation was revoked; its link no longer works.
+
+## Accepting an invitation
+invite-title = Join { $account }
+invite-as = You were invited as { $email } ({ $role }).
+invite-password-hint = At least 12 characters; common passwords are refused.
+invite-join = Join
+invite-invalid-title = This invitation does not work
+invite-invalid = The link is wrong, was already used, was revoked or has expired. Ask for a new invitation.
+
+## Account security
+security-title = Security
+security-two-step = Two-step verification
+security-require-two-step = Require two-step verification of everyone in this account
+security-require-hint = People without it are asked to set it up at their next page view, and can no longer use the API with their password (API tokens keep working).
+security-save = Save
+security-two-step-required = Two-step verification is now required of everyone.
+security-two-step-optional = Two-step verification is now optional.
+security-networks = Allowed networks
+security-networks-intro = One address or network per line (IPv4 or IPv6, e.g. 192.0.2.0/24). An empty list allows every address. Refused addresses are turned away before anyone signs in.
+security-your-address = Your address now: { $ip }. A list that would exclude it is refused.
+security-panel-networks = Agent panel
+security-api-networks = API
+security-everywhere = from everywhere
+security-owner-only = Only the account owner changes these lists.
+security-networks-saved = The allowed networks were saved.
+security-lockouts = Locked sign-ins
+security-no-lockouts = No email is locked right now.
+security-locked-for = { $failures } failed attempts, locked for { $minutes } more min

@@ -3,6 +3,7 @@
 
 mod credentials;
 pub mod gate;
+pub mod invitations;
 pub mod login;
 pub mod networks;
 pub mod password;

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use super::invitations;
 use super::tokens::{self, NewToken, Scope, Scopes, TokenError};
 use super::users::{self, NewUser, Role, UserError};
 use super::{AdminAuth, Authenticated};
 use crate::app::AppState;
-use crate::http::{ApiError, ApiJson};
+use crate::http::{ApiError, ApiJson, Authority};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,6 +23,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tokens", get(list_tokens).post(create_token))
         .route("/api/v1/tokens/{id}", delete(revoke_token))
         .route("/api/v1/lockouts", get(list_lockouts))
+        .route(
+            "/api/v1/invitations",
+            get(list_invitations).post(create_invitation),
+        )
+        .route("/api/v1/invitations/{id}", delete(revoke_invitation))
         .merge(super::security_routes::routes())
         .merge(super::two_factor::routes::routes())
 }
@@ -219,4 +225,55 @@ impl From<UserError> for ApiError {
             UserError::Hashing | UserError::Store(_) => ApiError::internal(e),
         }
     }
+}
+
+/// The link an invitee opens, on the host name the inviter used.
+pub fn invitation_link(authority: &str, token: &str) -> String {
+    format!("https://{authority}/agent/invite?token={token}")
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invite {
+    email: String,
+    name: String,
+    role: Role,
+}
+
+async fn create_invitation(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Authority(authority): Authority,
+    ApiJson(body): ApiJson<Invite>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let (invitation, token) = invitations::create(
+        &auth.db,
+        state.clock.as_ref(),
+        &auth.user,
+        &body.email,
+        &body.name,
+        body.role,
+        &auth.actor(),
+    )
+    .await?;
+    let mut shown = json!(invitation);
+    shown["link"] = json!(invitation_link(&authority, &token));
+    Ok((StatusCode::CREATED, Json(shown)))
+}
+
+async fn list_invitations(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+) -> Result<Json<Value>, ApiError> {
+    let all = invitations::pending(&auth.db, state.clock.as_ref()).await?;
+    Ok(Json(json!({ "invitations": all })))
+}
+
+async fn revoke_invitation(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    invitations::revoke(&auth.db, state.clock.as_ref(), id, &auth.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

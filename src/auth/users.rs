@@ -110,7 +110,7 @@ impl NewUser {
     }
 }
 
-fn is_plausible_email(email: &str) -> bool {
+pub(crate) fn is_plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.rsplit_once('@') else {
         return false;
     };
@@ -146,7 +146,12 @@ pub async fn create(
     .await
 }
 
-fn insert(conn: &Connection, new: &NewUser, hash: &str, now: i64) -> Result<User, UserError> {
+pub(crate) fn insert(
+    conn: &Connection,
+    new: &NewUser,
+    hash: &str,
+    now: i64,
+) -> Result<User, UserError> {
     if new.role == Role::Owner && has_owner_in(conn)? {
         return Err(UserError::OwnerExists);
     }

@@ -2,10 +2,13 @@
 //! password. Pages are server-rendered; every state-changing form carries the session's
 //! CSRF token (the login form, before a session exists, a token bound to a cookie).
 
+mod agents;
+mod invite;
 mod keys;
 mod login;
 mod login_2fa;
 mod profile;
+mod security;
 mod two_step;
 
 use axum::Router;
@@ -16,9 +19,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
+use crate::auth::gate::Gate;
 use crate::auth::networks::{self, Surface};
 use crate::auth::sessions::{self, Lifetimes, Session};
-use crate::auth::gate::Gate;
 use crate::auth::two_factor;
 use crate::auth::users::Role;
 use crate::http::client_ip::client_ip;
@@ -33,6 +36,9 @@ const ENROLMENT: &str = "/agent/2fa";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
+        .merge(agents::routes())
+        .merge(invite::routes())
+        .merge(security::routes())
         .merge(keys::routes())
         .merge(profile::routes())
         .merge(login_2fa::routes())

@@ -179,4 +179,22 @@ CREATE TABLE security_keys (
 CREATE INDEX security_keys_user ON security_keys(user_id);
 "#,
     },
+    Migration {
+        version: 7,
+        sql: r#"
+-- Invitations to join the account: only a hash of the link's token is stored; the row is
+-- deleted when accepted, revoked or found expired, so the invitee's email and name do
+-- not linger.
+CREATE TABLE invitations (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    email      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+    invited_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+"#,
+    },
 ];

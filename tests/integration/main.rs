@@ -20,6 +20,7 @@ mod limits;
 mod lockout;
 mod networks;
 mod panel;
+mod panel_admin;
 mod people;
 mod setup;
 mod sighup;

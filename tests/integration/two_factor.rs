@@ -58,14 +58,14 @@ fn rfc_6238_reference_values() {
 }
 
 /// A browser's view of the panel: follows no redirects, keeps cookies.
-struct Panel<'a> {
+pub struct Panel<'a> {
     daemon: &'a Daemon,
     client: reqwest::Client,
     cookies: HashMap<String, String>,
 }
 
 impl<'a> Panel<'a> {
-    fn new(daemon: &'a Daemon) -> Self {
+    pub fn new(daemon: &'a Daemon) -> Self {
         Panel {
             daemon,
             client: daemon.client(),
@@ -94,7 +94,7 @@ impl<'a> Panel<'a> {
             .join("; ")
     }
 
-    async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
+    pub async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
         let response = self
             .client
             .get(self.daemon.url(path))
@@ -107,7 +107,11 @@ impl<'a> Panel<'a> {
         (response.status(), location, response.text().await.unwrap())
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+    pub async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
         let response = self
             .client
             .post(self.daemon.url(path))
@@ -122,7 +126,7 @@ impl<'a> Panel<'a> {
     }
 
     /// Password step; returns where it sends the browser.
-    async fn password(&mut self, email: &str, password: &str) -> String {
+    pub async fn password(&mut self, email: &str, password: &str) -> String {
         let (_, _, form) = self.get("/agent/login").await;
         let csrf = csrf_in(&form);
         let (status, location, page) = self
@@ -153,7 +157,7 @@ fn location(response: &reqwest::Response) -> String {
         .unwrap_or_default()
 }
 
-fn csrf_in(html: &str) -> String {
+pub fn csrf_in(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html
         .find(marker)
