@@ -15,6 +15,93 @@ fn error_response(description: &str) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut spec = base();
+    if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), security_paths()) {
+        paths.extend(more);
+    }
+    spec
+}
+
+fn code_body() -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": {"type": "object",
+        "required": ["code"], "additionalProperties": false,
+        "properties": {"code": {"type": "string", "description": "a current 6-digit code (or, to turn off, a recovery code)"}}}}}})
+}
+
+fn recovery_codes() -> Value {
+    json!({"description": "Ten single-use recovery codes, shown only now",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "recovery_codes": {"type": "array", "items": {"type": "string"}, "minItems": 10, "maxItems": 10}}}}}})
+}
+
+/// Two-step verification, allowlists and invitations.
+fn security_paths() -> Value {
+    json!({
+        "/api/v1/me/2fa": {"get": {
+            "summary": "The caller's second factors and whether the account requires one",
+            "responses": {"200": {"description": "Status", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "totp": {"type": "boolean"}, "recovery_codes_left": {"type": "integer"},
+                "security_keys": {"type": "integer"}, "required": {"type": "boolean"}}}}}}}
+        }},
+        "/api/v1/me/2fa/totp": {"post": {
+            "summary": "Start enrolling an authenticator app (RFC 6238, SHA-1, 6 digits, 30 s)",
+            "responses": {"201": {"description": "The secret, otpauth URI and QR code (SVG) to scan",
+                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "secret": {"type": "string"}, "otpauth_uri": {"type": "string"}, "qr_svg": {"type": "string"}}}}}},
+                "409": error_response("Already enabled")}
+        }},
+        "/api/v1/me/2fa/totp/confirm": {"post": {
+            "summary": "Confirm enrolment with a first code; returns the recovery codes",
+            "requestBody": code_body(),
+            "responses": {"200": recovery_codes(), "409": error_response("No enrolment in progress"), "422": error_response("Wrong code")}
+        }},
+        "/api/v1/me/2fa/totp/disable": {"post": {
+            "summary": "Turn off the authenticator app, proven with a current or recovery code",
+            "requestBody": code_body(),
+            "responses": {"204": {"description": "Off"}, "409": error_response("Not enabled, or required by the account with no other factor"), "422": error_response("Wrong code")}
+        }},
+        "/api/v1/me/2fa/recovery-codes": {"post": {
+            "summary": "Replace the recovery codes, proven with a current code",
+            "requestBody": code_body(),
+            "responses": {"200": recovery_codes(), "422": error_response("Wrong code")}
+        }},
+        "/api/v1/users/{id}/2fa": {"delete": {
+            "summary": "Reset a user's second factors and end their sessions (owner only)",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": {"204": {"description": "Reset"}, "403": error_response("Not the owner"), "404": error_response("No such user")}
+        }},
+        "/api/v1/security/two-factor": {
+            "get": {"summary": "Whether 2FA is required of everyone (owner and admins)",
+                "responses": {"200": {"description": "Setting", "content": {"application/json": {"schema": {"type": "object", "properties": {"required": {"type": "boolean"}}}}}}}},
+            "put": {"summary": "Require 2FA of everyone, or not (owner and admins)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["required"], "properties": {"required": {"type": "boolean"}}}}}},
+                "responses": {"200": {"description": "Saved"}, "403": error_response("Agents may not")}}
+        },
+        "/api/v1/security/networks": {
+            "get": {"summary": "IP allowlists of the panel and the API (owner only)",
+                "responses": {"200": {"description": "Lists", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Networks"}}}}}},
+            "put": {"summary": "Replace one or both lists (owner only); an empty list allows every address",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Networks"}}}},
+                "responses": {"200": {"description": "Saved"}, "409": error_response("The list would exclude the caller's own address"), "422": error_response("Not a network")}}
+        },
+        "/api/v1/invitations": {
+            "get": {"summary": "Open invitations (owner and admins)",
+                "responses": {"200": {"description": "Invitations", "content": {"application/json": {"schema": {"type": "object", "properties": {"invitations": {"type": "array", "items": {"$ref": "#/components/schemas/Invitation"}}}}}}}}},
+            "post": {"summary": "Invite someone; the answer holds the one-time link (valid seven days)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "name", "role"], "additionalProperties": false,
+                    "properties": {"email": {"type": "string"}, "name": {"type": "string"}, "role": {"enum": ["admin", "agent"]}}}}}},
+                "responses": {"201": {"description": "Invitation with its link", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Invitation"}}}},
+                    "403": error_response("Role may not invite this role"), "409": error_response("Email already used"), "422": error_response("Invalid field")}}
+        },
+        "/api/v1/invitations/{id}": {"delete": {
+            "summary": "Revoke an invitation; its link stops working",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "responses": {"204": {"description": "Revoked"}, "404": error_response("No such invitation")}
+        }}
+    })
+}
+
+fn base() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -159,6 +246,15 @@ pub fn spec() -> Value {
                     "name": {"type": "string"},
                     "scopes": {"type": "array", "items": {"enum": ["read", "write", "admin"]}, "default": ["read", "write"]},
                     "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
+                "Networks": {"type": "object", "properties": {
+                    "panel": {"type": "array", "items": {"type": "string", "description": "IPv4/IPv6 address or CIDR"}},
+                    "api": {"type": "array", "items": {"type": "string"}}}},
+                "Invitation": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+                    "role": {"enum": ["admin", "agent"]}, "invited_by": {"type": "string"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "expires_at": {"type": "string", "format": "date-time"},
+                    "link": {"type": "string", "description": "only in the answer to POST"}}},
                 "NewUser": {"type": "object", "required": ["email", "name", "role", "password"],
                     "additionalProperties": false, "properties": {
                     "email": {"type": "string"}, "name": {"type": "string"},

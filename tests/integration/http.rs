@@ -54,6 +54,13 @@ async fn openapi_and_metrics() {
         .unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/users"]["post"].is_object());
+    for path in [
+        "/api/v1/me/2fa/totp",
+        "/api/v1/invitations",
+        "/api/v1/security/networks",
+    ] {
+        assert!(spec["paths"][path].is_object(), "{path} documented");
+    }
     client.get(daemon.url("/healthz")).send().await.unwrap();
     let metrics = client.get(daemon.url("/metrics")).send().await.unwrap();
     assert_eq!(metrics.status(), 200);
