@@ -74,6 +74,16 @@ impl PendingLogins {
             if entries.len() >= MAX_PENDING {
                 entries.retain(|_, p| now.duration_since(p.created) < TTL);
             }
+            // Still full of live ones (a flood): the oldest gives way, memory stays bounded.
+            if entries.len() >= MAX_PENDING {
+                let oldest = entries
+                    .iter()
+                    .min_by_key(|(_, p)| p.created)
+                    .map(|(k, _)| *k);
+                if let Some(oldest) = oldest {
+                    entries.remove(&oldest);
+                }
+            }
             entries.insert(key(&token), pending);
         }
         token
@@ -158,5 +168,18 @@ mod tests {
 
         let token = logins.begin("acc", user(), ip, true, t0);
         assert!(logins.get(&token, "acc", t0 + TTL).is_none(), "expired");
+
+        let first = logins.begin("acc", user(), ip, true, t0);
+        for _ in 0..MAX_PENDING {
+            logins.begin("acc", user(), ip, true, t0 + Duration::from_secs(1));
+        }
+        assert!(
+            logins.entries.lock().unwrap().len() <= MAX_PENDING,
+            "bounded"
+        );
+        assert!(
+            logins.get(&first, "acc", t0).is_none(),
+            "the oldest gave way"
+        );
     }
 }
