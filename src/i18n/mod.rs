@@ -14,7 +14,13 @@ use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::LanguageIdentifier;
 
 /// Every language the pages speak, English first (the fallback).
-const SOURCES: &[(&str, &[&str])] = &[("en", &[include_str!("../../locales/en/panel.ftl")])];
+const SOURCES: &[(&str, &[&str])] = &[(
+    "en",
+    &[
+        include_str!("../../locales/en/panel.ftl"),
+        include_str!("../../locales/en/panel-tools.ftl"),
+    ],
+)];
 
 struct Catalog {
     languages: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,

@@ -3,12 +3,14 @@
 //! CSRF token (the login form, before a session exists, a token bound to a cookie).
 
 mod agents;
+mod audit_log;
 mod invite;
 mod keys;
 mod login;
 mod login_2fa;
 mod profile;
 mod security;
+mod tokens;
 mod two_step;
 
 use axum::Router;
@@ -43,6 +45,8 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(login_2fa::routes())
         .merge(two_step::routes())
+        .merge(tokens::routes())
+        .merge(audit_log::routes())
 }
 
 /// Before any page of the panel runs: is the client's address on the account's panel
@@ -147,6 +151,7 @@ impl SignedIn {
                 @if role >= Role::Admin {
                     a href="/agent/agents" { (t("nav-agents")) }
                     a href="/agent/security" { (t("nav-security")) }
+                    a href="/agent/audit" { (t("nav-audit")) }
                 }
             }
         };

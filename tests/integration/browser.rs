@@ -305,3 +305,62 @@ async fn two_step_sign_in_with_app_and_security_key() {
         .await;
     assert!(!browser.exists("ul.keys").await, "removed");
 }
+
+/// The panel's tools as a person sees them: a token made through the form and shown once,
+/// the token list, and the audit log reached from the navigation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_and_audit_log_pages() {
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let browser = Browser::open(&daemon, "tokens_and_audit_log_pages").await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+
+    browser.click("nav.panel-nav a[href='/agent/tokens']").await;
+    browser.wait_for_text("h1", "API tokens").await;
+    browser.screenshot("tokens-empty").await;
+    browser.fill("input[name=name]", "Nightly export").await;
+    browser.fill("input[name=expires_in_days]", "30").await;
+    browser
+        .click("form[action='/agent/tokens'] button[type=submit]")
+        .await;
+    let token = browser.wait_for_text("#new-token", "hdk_").await;
+    assert_eq!(token.trim().len(), 68, "{token}");
+    assert!(
+        browser
+            .text("[role=status]")
+            .await
+            .contains("it will not be shown again")
+    );
+    browser.screenshot("tokens-created").await;
+
+    // A second one, read only and without expiry; the first is no longer shown.
+    browser
+        .fill("input[name=name]", "Read-only dashboard")
+        .await;
+    browser.click("input[name=scope_write]").await;
+    browser
+        .click("form[action='/agent/tokens'] button[type=submit]")
+        .await;
+    browser
+        .wait_for_text("table.tokens", "Read-only dashboard")
+        .await;
+    let page = browser.page_text().await;
+    assert!(!page.contains(token.trim()), "shown once");
+    browser.goto("/agent/tokens").await;
+    assert!(!browser.exists("#new-token").await);
+    assert_eq!(browser.find_all("table.tokens tbody tr").await.len(), 2);
+    browser.screenshot("tokens-list").await;
+
+    browser.click("nav.panel-nav a[href='/agent/audit']").await;
+    browser.wait_for_text("table.audit", "token.created").await;
+    let log = browser.text("table.audit tbody").await;
+    assert!(
+        log.contains("token.created") && log.contains("user.created"),
+        "{log}"
+    );
+    browser.screenshot("audit").await;
+}

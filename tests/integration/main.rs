@@ -21,6 +21,7 @@ mod lockout;
 mod networks;
 mod panel;
 mod panel_admin;
+mod panel_tools;
 mod people;
 mod setup;
 mod sighup;
