@@ -265,20 +265,64 @@ pub async fn verify(db: &Database) -> Result<Verdict, StoreError> {
 }
 
 /// Which entries to list: newest first, before an id, optionally one action.
+#[derive(Debug, Clone, Default)]
 pub struct Query {
+    /// Only entries with a smaller id (paging back).
     pub before: Option<i64>,
+    /// An action (`login.failed`) or a whole family of them (`login`).
     pub action: Option<String>,
+    /// Who did it, as the log names them (an email, `cli`, `system`); case-insensitive.
+    pub actor: Option<String>,
+    /// Entries at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Entries before this time (Unix seconds).
+    pub until: Option<i64>,
     pub limit: u32,
+}
+
+/// A time bound of a filter: RFC 3339 (`2026-12-01T08:00:00Z`) or a date (`2026-12-01`, UTC).
+/// A date as the end of a range means the whole day: the bound is the next midnight.
+pub fn parse_time_bound(text: &str, end_of_range: bool) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    let text = text.trim();
+    if let Ok(at) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(at.unix_timestamp());
+    }
+    let date = time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let midnight = date.midnight().assume_utc().unix_timestamp();
+    Some(if end_of_range {
+        midnight + 86_400
+    } else {
+        midnight
+    })
 }
 
 pub async fn list(db: &Database, query: Query) -> Result<Vec<Row>, StoreError> {
     db.read(move |conn| -> Result<Vec<Row>, StoreError> {
         let mut stmt = conn.prepare(
             "SELECT id, at, actor_id, actor, action, target, ip, detail FROM audit_log
-             WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR action = ?2)
+             WHERE (?1 IS NULL OR id < ?1)
+               AND (?2 IS NULL OR action = ?2 OR substr(action, 1, length(?2) + 1) = ?2 || '.')
+               AND (?4 IS NULL OR actor = ?4 COLLATE NOCASE)
+               AND (?5 IS NULL OR at >= ?5)
+               AND (?6 IS NULL OR at < ?6)
              ORDER BY id DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![query.before, query.action, query.limit], row_from)?;
+        let rows = stmt.query_map(
+            params![
+                query.before,
+                query.action,
+                query.limit,
+                query.actor,
+                query.since,
+                query.until
+            ],
+            row_from,
+        )?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
     .await
@@ -409,10 +453,21 @@ mod tests {
         for action in ["a", "b", "a"] {
             record_now(&db, entry(action)).await.unwrap();
         }
+        assert_eq!(parse_time_bound("2026-12-01", false), Some(1_796_083_200));
+        assert_eq!(
+            parse_time_bound("2026-12-01", true),
+            Some(1_796_083_200 + 86_400)
+        );
+        assert_eq!(
+            parse_time_bound("2026-12-01T00:00:10Z", true),
+            Some(1_796_083_210)
+        );
+        assert_eq!(parse_time_bound("yesterday", false), None);
         let query = |action: Option<&str>, before| Query {
             before,
             action: action.map(str::to_string),
             limit: 10,
+            ..Default::default()
         };
         let all = list(&db, query(None, None)).await.unwrap();
         assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), [3, 2, 1]);

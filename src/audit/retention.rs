@@ -362,6 +362,7 @@ mod tests {
                 before: None,
                 action: None,
                 limit: 1,
+                ..Default::default()
             },
         )
         .await

@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Query, list, to_csv};
+use super::{Query, list, parse_time_bound, to_csv};
 use crate::app::AppState;
 use crate::http::ApiError;
 
@@ -23,6 +23,9 @@ pub fn routes() -> Router<AppState> {
 struct Params {
     before: Option<i64>,
     action: Option<String>,
+    actor: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
     limit: Option<u32>,
     format: Option<String>,
 }
@@ -47,15 +50,24 @@ async fn read_log(
             format!("unknown format `{format}` (use json or csv)"),
         ));
     }
-    let rows = list(
-        &auth.db,
-        Query {
-            before: params.before,
-            action: params.action,
-            limit: params.limit.unwrap_or(100).clamp(1, 10_000),
-        },
-    )
-    .await?;
+    let bound = |name: &str, value: Option<&str>, end| match value {
+        None => Ok(None),
+        Some(text) => parse_time_bound(text, end).map(Some).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_time",
+                format!("`{name}` must be an RFC 3339 time or a date like 2026-12-01"),
+            )
+        }),
+    };
+    let query = Query {
+        before: params.before,
+        action: params.action,
+        actor: params.actor,
+        since: bound("since", params.since.as_deref(), false)?,
+        until: bound("until", params.until.as_deref(), true)?,
+        limit: params.limit.unwrap_or(100).clamp(1, 10_000),
+    };
+    let rows = list(&auth.db, query).await?;
     if wants_csv {
         return Ok((
             [

@@ -528,6 +528,7 @@ mod login_tests {
                 before: None,
                 action: Some("login.failed".into()),
                 limit: 10,
+                ..Default::default()
             },
         )
         .await

@@ -140,7 +140,10 @@ fn base() -> Value {
                 "summary": "The account's audit log, newest first (owner and admins; tokens need the admin scope)",
                 "parameters": [
                     {"name": "before", "in": "query", "schema": {"type": "integer"}, "description": "only entries with a smaller id"},
-                    {"name": "action", "in": "query", "schema": {"type": "string"}, "description": "e.g. user.created, token.created, token.revoked, login.failed"},
+                    {"name": "action", "in": "query", "schema": {"type": "string"}, "description": "an action (user.created, token.revoked, login.failed…) or a family (login, 2fa, security)"},
+                    {"name": "actor", "in": "query", "schema": {"type": "string"}, "description": "who did it: an email, cli or system (case-insensitive)"},
+                    {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "RFC 3339 time or date (UTC); entries at or after it"},
+                    {"name": "until", "in": "query", "schema": {"type": "string"}, "description": "RFC 3339 time, or a date whose whole day is included"},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}},
                     {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}}
                 ],

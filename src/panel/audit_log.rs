@@ -1,5 +1,5 @@
 //! `/agent/audit`: the account's audit log for the owner and admins, newest first, filtered
-//! by action (what `audit::Query` supports), a page at a time with an "older" link; and
+//! by action (or family), actor and dates, a page at a time with an "older" link; and
 //! `/agent/audit.csv`, the same entries as a CSV download.
 
 use axum::Router;
@@ -32,18 +32,29 @@ pub fn routes() -> Router<AppState> {
 
 /// The query string of both routes. Unknown parameters are ignored, as browsers send what
 /// a form holds.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 struct Filter {
-    /// An exact action name; empty means every action.
+    /// An action or a family of them (`login`); empty means every action.
     action: String,
+    /// Who did it, as the log names them.
+    actor: String,
+    /// Dates (`2026-12-01`) or RFC 3339 times; `to` includes its whole day.
+    from: String,
+    to: String,
     /// Only entries older than this id (the "older" link).
     before: String,
 }
 
+fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
+}
+
 impl Filter {
-    fn action(&self) -> Option<String> {
-        Some(self.action.trim().to_string()).filter(|a| !a.is_empty())
+    fn is_active(&self) -> bool {
+        [&self.action, &self.actor, &self.from, &self.to]
+            .iter()
+            .any(|f| !f.trim().is_empty())
     }
 
     fn before(&self) -> Result<Option<i64>, ApiError> {
@@ -54,21 +65,43 @@ impl Filter {
             }),
         }
     }
-}
 
-/// `?action=…` (percent-encoded) and `before=…` as given, or an empty string.
-fn query_string(action: Option<&str>, before: Option<i64>) -> String {
-    let mut pairs = Vec::new();
-    if let Some(action) = action {
-        pairs.push(format!("action={}", percent_encode(action)));
+    fn query(&self, before: Option<i64>, limit: u32) -> Result<Query, ApiError> {
+        let bound = |text: &str, end| match given(text) {
+            None => Ok(None),
+            Some(text) => audit::parse_time_bound(&text, end)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad_request("invalid_time", "dates look like 2026-12-01")),
+        };
+        Ok(Query {
+            before,
+            action: given(&self.action),
+            actor: given(&self.actor),
+            since: bound(&self.from, false)?,
+            until: bound(&self.to, true)?,
+            limit,
+        })
     }
-    if let Some(before) = before {
-        pairs.push(format!("before={before}"));
-    }
-    if pairs.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", pairs.join("&"))
+
+    /// This filter (and a page) as a query string, or an empty string.
+    fn link(&self, before: Option<i64>) -> String {
+        let mut pairs: Vec<String> = [
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| given(value).map(|v| format!("{name}={}", percent_encode(&v))))
+        .collect();
+        if let Some(before) = before {
+            pairs.push(format!("before={before}"));
+        }
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
     }
 }
 
@@ -88,28 +121,19 @@ async fn show(
     staff: Staff<Admins>,
     QueryString(filter): QueryString<Filter>,
 ) -> Result<Page, ApiError> {
-    let (action, before) = (filter.action(), filter.before()?);
-    let mut rows = audit::list(
-        &staff.db,
-        Query {
-            before,
-            action: action.clone(),
-            limit: PAGE + 1,
-        },
-    )
-    .await?;
+    let before = filter.before()?;
+    let mut rows = audit::list(&staff.db, filter.query(before, PAGE + 1)?).await?;
     let older = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
-    let older_href = rows.last().filter(|_| older).map(|last| {
-        format!(
-            "/agent/audit{}",
-            query_string(action.as_deref(), Some(last.id))
-        )
-    });
+    let older_href = rows
+        .last()
+        .filter(|_| older)
+        .map(|last| format!("/agent/audit{}", filter.link(Some(last.id))));
     let newest_href = before
         .is_some()
-        .then(|| format!("/agent/audit{}", query_string(action.as_deref(), None)));
-    let csv_href = format!("/agent/audit.csv{}", query_string(action.as_deref(), None));
+        .then(|| format!("/agent/audit{}", filter.link(None)));
+    let csv_href = format!("/agent/audit.csv{}", filter.link(None));
+    let action = given(&filter.action);
     let locale = staff.locale;
     let t = |id: &str| locale.t(id);
     let body = html! {
@@ -118,12 +142,20 @@ async fn show(
         form method="get" action="/agent/audit" class="audit-filter" role="search" aria-label=(t("audit-filter")) {
             label {
                 (t("audit-field-action"))
-                input type="text" name="action" value=(action.as_deref().unwrap_or("")) maxlength="100" spellcheck="false" autocomplete="off";
+                input type="text" name="action" value=(filter.action) maxlength="100" spellcheck="false" autocomplete="off";
                 span class="hint" { (t("audit-action-hint")) }
+            }
+            label {
+                (t("audit-field-actor"))
+                input type="text" name="actor" value=(filter.actor) maxlength="254" spellcheck="false" autocomplete="off";
+            }
+            div class="dates" {
+                label { (t("audit-field-from")) input type="date" name="from" value=(filter.from); }
+                label { (t("audit-field-to")) input type="date" name="to" value=(filter.to); }
             }
             div class="actions" {
                 button type="submit" { (t("audit-filter-submit")) }
-                @if action.is_some() {
+                @if filter.is_active() {
                     a href="/agent/audit" { (t("audit-filter-clear")) }
                 }
                 a href=(csv_href) class="download" download { (t("audit-download-csv")) }
@@ -133,7 +165,7 @@ async fn show(
             p { (locale.t_with("audit-showing-action", &[("action", action)])) }
         }
         @if rows.is_empty() {
-            p { (t(if action.is_some() { "audit-none-filtered" } else { "audit-none" })) }
+            p { (t(if filter.is_active() { "audit-none-filtered" } else { "audit-none" })) }
         } @else {
             div class="table-scroll" {
                 table class="audit" {
@@ -176,18 +208,10 @@ async fn download(
     staff: Staff<Admins>,
     QueryString(filter): QueryString<Filter>,
 ) -> Result<Response, ApiError> {
-    let (action, mut before) = (filter.action(), filter.before()?);
+    let mut before = filter.before()?;
     let mut rows: Vec<Row> = Vec::new();
     loop {
-        let chunk = audit::list(
-            &staff.db,
-            Query {
-                before,
-                action: action.clone(),
-                limit: CSV_CHUNK,
-            },
-        )
-        .await?;
+        let chunk = audit::list(&staff.db, filter.query(before, CSV_CHUNK)?).await?;
         let done = chunk.len() < CSV_CHUNK as usize;
         before = chunk.last().map(|row| row.id);
         rows.extend(chunk);
@@ -219,11 +243,33 @@ mod tests {
 
     #[test]
     fn links_keep_the_filter() {
-        assert_eq!(query_string(None, None), "");
+        let filter = |action: &str, actor: &str| Filter {
+            action: action.into(),
+            actor: actor.into(),
+            ..Filter::default()
+        };
+        assert_eq!(filter("", "").link(None), "");
         assert_eq!(
-            query_string(Some("token.created"), Some(42)),
+            filter("token.created", "").link(Some(42)),
             "?action=token.created&before=42"
         );
-        assert_eq!(query_string(Some("a b&c=d"), None), "?action=a%20b%26c%3Dd");
+        assert_eq!(filter("a b&c=d", "").link(None), "?action=a%20b%26c%3Dd");
+        assert_eq!(filter("", "o@x.example").link(None), "?actor=o%40x.example");
+        let dated = Filter {
+            from: "2026-12-01".into(),
+            to: "2026-12-01".into(),
+            ..Filter::default()
+        };
+        let query = dated.query(None, 10).unwrap();
+        assert_eq!(
+            query.until.unwrap() - query.since.unwrap(),
+            86_400,
+            "the whole day"
+        );
+        let bad = Filter {
+            from: "soon".into(),
+            ..Filter::default()
+        };
+        assert!(bad.query(None, 10).is_err());
     }
 }

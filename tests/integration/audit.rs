@@ -461,3 +461,67 @@ fn audit_retention_config_is_checked_naming_the_key() {
         "{failure:?}"
     );
 }
+
+/// `GET /api/v1/audit` filters by action family, actor and time; bad times are a 400.
+#[tokio::test]
+async fn the_log_is_filtered_by_action_family_actor_and_time() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let client = daemon.client();
+    let added = client
+        .post(daemon.url("/api/v1/users"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"email": "f@audit.example", "name": "F", "role": "agent", "password": "agent password 1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 201);
+    let entries = |query: &'static str| {
+        let (client, url) = (client.clone(), daemon.url(&format!("/api/v1/audit{query}")));
+        async move {
+            let response = client
+                .get(url)
+                .basic_auth(OWNER.0, Some(OWNER.1))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body)
+        }
+    };
+    let actions = |body: &Value| -> Vec<String> {
+        body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, family) = entries("?action=user").await;
+    assert!(
+        !actions(&family).is_empty() && actions(&family).iter().all(|a| a.starts_with("user.")),
+        "{family}"
+    );
+    let (_, none) = entries("?action=use").await;
+    assert!(
+        actions(&none).is_empty(),
+        "a family is a whole word: {none}"
+    );
+    let (_, by_owner) = entries("?actor=OLGA@audit.example").await;
+    assert!(
+        actions(&by_owner).contains(&"user.created".to_string()),
+        "{by_owner}"
+    );
+    let (_, future) = entries("?since=2999-01-01").await;
+    assert!(actions(&future).is_empty());
+    let (_, past) = entries("?until=2000-01-01T00:00:00Z").await;
+    assert!(actions(&past).is_empty());
+    let (_, window) = entries("?since=2000-01-01&until=2999-12-31").await;
+    assert!(!actions(&window).is_empty());
+    let (status, bad) = entries("?since=yesterday").await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (400, Some("invalid_time"))
+    );
+}

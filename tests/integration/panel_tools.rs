@@ -404,7 +404,7 @@ async fn the_owner_reads_filters_pages_and_downloads_the_audit_log() {
         only.body
     );
     let none = panel.get("/agent/audit?action=no.such").await;
-    assert!(none.body.contains("No entries with this action."));
+    assert!(none.body.contains("No entries match this filter."));
     let bad = panel.get("/agent/audit?before=yesterday").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
