@@ -146,3 +146,7 @@ security-networks-saved = The allowed networks were saved.
 security-lockouts = Locked sign-ins
 security-no-lockouts = No email is locked right now.
 security-locked-for = { $failures } failed attempts, locked for { $minutes } more min
+security-would-lock-out = Not saved: your address { $ip } is not in the new { $list } list, so the change would lock you out. Add it, or a network that contains it, first.
+security-invalid-network = Not saved: “{ $entry }” is not an IP address or network (e.g. 192.0.2.0/24 or 2001:db8::/32).
+security-list-panel = agent panel
+security-list-api = API

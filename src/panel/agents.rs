@@ -83,7 +83,7 @@ async fn render(
                         td { (person.email) }
                         td { (t(&format!("role-{}", person.role.as_str()))) }
                         td { (if *has_two_step { t("agents-on") } else { t("agents-off") }) }
-                        td class="actions" {
+                        td class="actions" { div class="row-actions" {
                             @if person.id != me.id && me.role.may_manage(person.role) {
                                 form method="post" action=(format!("/agent/agents/{}/role", person.id)) class="inline" {
                                     input type="hidden" name="csrf" value=(csrf);
@@ -106,7 +106,7 @@ async fn render(
                                     button type="submit" class="secondary" { (t("agents-reset-two-step")) }
                                 }
                             }
-                        }
+                        } }
                     }
                 }
             }

@@ -155,7 +155,19 @@ async fn set_networks(
         Ok(lists) => lists,
         Err(NetworkError::Store(e)) => return Err(e.into()),
         Err(e) => {
-            let text = e.to_string();
+            let text = match &e {
+                NetworkError::WouldLockOut(ip, list) => admin.locale.t_with(
+                    "security-would-lock-out",
+                    &[
+                        ("ip", &ip.to_string()),
+                        ("list", &admin.locale.t(&format!("security-list-{list}"))),
+                    ],
+                ),
+                NetworkError::Invalid(entry) => admin
+                    .locale
+                    .t_with("security-invalid-network", &[("entry", entry)]),
+                NetworkError::Store(_) => e.to_string(),
+            };
             return Ok(render(
                 &admin,
                 &state,

@@ -364,3 +364,74 @@ async fn tokens_and_audit_log_pages() {
     );
     browser.screenshot("audit").await;
 }
+
+/// The owner's people and security pages as a person sees them: an invitation made and
+/// opened in a second browser, the new agent listed, and the security settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agents_invitation_and_security_pages() {
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let browser = Browser::open(&daemon, "agents_invitation_and_security_pages").await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+
+    browser.click("nav.panel-nav a[href='/agent/agents']").await;
+    browser.wait_for_text("h1", "Agents").await;
+    browser
+        .fill(
+            "form[action='/agent/invitations'] input[name=email]",
+            "ivy@browser.example",
+        )
+        .await;
+    browser
+        .fill("form[action='/agent/invitations'] input[name=name]", "Ivy")
+        .await;
+    browser
+        .click("form[action='/agent/invitations'] button[type=submit]")
+        .await;
+    let link = browser
+        .wait_for_text("#invite-link", "/agent/invite?token=")
+        .await;
+    browser.screenshot("agents-invited").await;
+
+    // The invitee, in a browser of their own.
+    let invitee = Browser::open(&daemon, "agents_invitation_and_security_pages_invitee").await;
+    let path = &link[link.find("/agent/invite").unwrap()..];
+    invitee.goto(path.trim()).await;
+    invitee.wait_for_text("h1", "Join").await;
+    invitee
+        .fill("input[name=password]", "ivy's own long passphrase")
+        .await;
+    invitee.screenshot("invite").await;
+    invitee
+        .click("form[action='/agent/invite'] button[type=submit]")
+        .await;
+    invitee.wait_for_path("/agent").await;
+    invitee.wait_for_text("h1", "Ivy").await;
+    assert!(
+        !invitee
+            .exists("nav.panel-nav a[href='/agent/security']")
+            .await,
+        "agents see no settings"
+    );
+
+    browser.goto("/agent/agents").await;
+    browser
+        .wait_for_text("table.people", "ivy@browser.example")
+        .await;
+    browser.screenshot("agents").await;
+
+    browser
+        .click("nav.panel-nav a[href='/agent/security']")
+        .await;
+    browser.wait_for_text("h1", "Security").await;
+    browser.fill("textarea[name=panel]", "10.0.0.0/8").await;
+    browser
+        .click("form[action='/agent/security/networks'] button[type=submit]")
+        .await;
+    browser.wait_for_text("[role=alert]", "127.0.0.1").await;
+    browser.screenshot("security-refused").await;
+}
