@@ -14,7 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
-use crate::{accounts, audit, auth, panel, setup};
+use crate::{accounts, audit, auth, contacts, panel, setup, tickets};
 
 pub fn build(state: AppState, config: &Config) -> Router {
     let request_timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -26,6 +26,8 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .route("/static/app.css", get(page::app_css))
         .route("/static/webauthn.js", get(page::webauthn_js))
         .merge(accounts::routes::routes())
+        .merge(contacts::routes::routes())
+        .merge(tickets::routes::routes())
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())

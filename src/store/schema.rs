@@ -197,4 +197,112 @@ CREATE TABLE invitations (
 ) STRICT;
 "#,
     },
+    Migration {
+        version: 8,
+        sql: r#"
+-- The people who write to the helpdesk (end users). Several emails each; phones as a JSON
+-- array; custom fields as a JSON object keyed by the admin-defined field name.
+CREATE TABLE contacts (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL DEFAULT '',
+    company    TEXT NOT NULL DEFAULT '',
+    phones     TEXT NOT NULL DEFAULT '[]',
+    address    TEXT NOT NULL DEFAULT '',
+    custom     TEXT NOT NULL DEFAULT '{}',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE contact_emails (
+    email      TEXT PRIMARY KEY COLLATE NOCASE,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE
+) STRICT;
+CREATE INDEX contact_emails_contact ON contact_emails(contact_id);
+-- IP addresses and visitor ids a contact was seen with (personal data, SPEC.md).
+CREATE TABLE contact_sightings (
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('ip', 'visitor')),
+    value      TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    PRIMARY KEY (contact_id, kind, value)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE departments (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+) STRICT;
+-- Agents of a department; with `tickets.departments_restricted`, an agent sees only
+-- tickets of their departments (and those without one).
+CREATE TABLE department_members (
+    department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE,
+    user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    PRIMARY KEY (department_id, user_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tickets (
+    id            INTEGER PRIMARY KEY,
+    code          TEXT NOT NULL UNIQUE,
+    subject       TEXT NOT NULL,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id),
+    channel       TEXT NOT NULL CHECK (channel IN ('email', 'chat', 'web', 'api', 'phone')),
+    status        TEXT NOT NULL CHECK (status IN ('new', 'open', 'pending', 'resolved', 'spam', 'trash')),
+    priority      TEXT NOT NULL CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+    department_id INTEGER REFERENCES departments(id) ON DELETE SET NULL,
+    assignee_id   INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    custom        TEXT NOT NULL DEFAULT '{}',
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX tickets_updated ON tickets(updated_at DESC, id DESC);
+CREATE INDEX tickets_status ON tickets(status, updated_at DESC, id DESC);
+CREATE INDEX tickets_assignee ON tickets(assignee_id, status, updated_at DESC);
+CREATE INDEX tickets_contact ON tickets(contact_id, updated_at DESC);
+CREATE TABLE ticket_tags (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    tag       TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (ticket_id, tag)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX ticket_tags_tag ON ticket_tags(tag, ticket_id);
+
+-- The thread. A reply or note whose author was deleted keeps its text and shows as
+-- "Deleted agent" (author_user_id becomes NULL).
+CREATE TABLE messages (
+    id                INTEGER PRIMARY KEY,
+    ticket_id         INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    kind              TEXT NOT NULL CHECK (kind IN ('customer', 'reply', 'note')),
+    author_user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    author_contact_id INTEGER REFERENCES contacts(id),
+    body              TEXT NOT NULL,
+    is_html           INTEGER NOT NULL DEFAULT 0,
+    created_at        INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_ticket ON messages(ticket_id, id);
+
+-- Every change of a ticket, with who and when.
+CREATE TABLE ticket_events (
+    id            INTEGER PRIMARY KEY,
+    ticket_id     INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    at            INTEGER NOT NULL,
+    actor_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    actor_kind    TEXT NOT NULL CHECK (actor_kind IN ('agent', 'contact', 'system')),
+    field         TEXT NOT NULL,
+    old_value     TEXT,
+    new_value     TEXT
+) STRICT;
+CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, id);
+
+-- Responses to POSTs with an Idempotency-Key, so a retry gets the first answer.
+CREATE TABLE idempotency_keys (
+    user_id      INTEGER NOT NULL,
+    route        TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash BLOB NOT NULL,
+    status       INTEGER NOT NULL,
+    response     TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    PRIMARY KEY (user_id, route, key)
+) STRICT;
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+"#,
+    },
 ];

@@ -27,6 +27,7 @@ mod setup;
 mod sighup;
 mod storage;
 mod systemd;
+mod tickets_api;
 mod tls;
 mod tokens;
 mod two_factor;
