@@ -21,6 +21,7 @@ pub struct App {
     pub login_throttle: crate::auth::throttle::LoginThrottle,
     pub pending_logins: crate::auth::pending::PendingLogins,
     pub key_registrations: crate::auth::two_factor::keys::Registrations,
+    pub live: Arc<crate::panel::live::LiveHub>,
     pub allowlists: crate::auth::networks::AllowlistCache,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,

@@ -11,6 +11,7 @@ use crate::i18n::Locale;
 
 const APP_CSS: &str = include_str!("assets/app.css");
 const WEBAUTHN_JS: &str = include_str!("assets/webauthn.js");
+const PANEL_JS: &str = include_str!("assets/panel.js");
 
 pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
     shell(locale, title, None, body)
@@ -19,6 +20,27 @@ pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
 /// A page with the panel's navigation above the card.
 pub fn layout_with_nav(locale: Locale, title: &str, nav: Markup, body: Markup) -> Markup {
     shell(locale, title, Some(nav), body)
+}
+
+/// The agents' workspace: navigation, then the full width for lists and threads.
+pub fn workspace(locale: Locale, title: &str, nav: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="color-scheme" content="light dark";
+                title { (title) " · helpdeskd" }
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/panel.js" defer {}
+            }
+            body class="workspace" {
+                (nav)
+                main class="workspace" { (body) }
+            }
+        }
+    }
 }
 
 fn shell(locale: Locale, title: &str, nav: Option<Markup>, body: Markup) -> Markup {
@@ -75,5 +97,15 @@ pub async fn webauthn_js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         WEBAUTHN_JS,
+    )
+}
+
+pub async fn panel_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PANEL_JS,
     )
 }

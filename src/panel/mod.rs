@@ -4,12 +4,16 @@
 
 mod agents;
 mod audit_log;
+mod contact_pages;
+mod desk;
 mod invite;
 mod keys;
+pub mod live;
 mod login;
 mod login_2fa;
 mod profile;
 mod security;
+mod ticket_page;
 mod tokens;
 mod two_step;
 
@@ -38,6 +42,10 @@ const ENROLMENT: &str = "/agent/2fa";
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
+        .merge(live::routes())
+        .merge(desk::routes())
+        .merge(contact_pages::routes())
+        .merge(ticket_page::routes())
         .merge(agents::routes())
         .merge(invite::routes())
         .merge(security::routes())
@@ -142,10 +150,20 @@ impl SignedIn {
 
     /// A panel page: the navigation (what this user's role may see) above `body`.
     pub fn page(&self, status: axum::http::StatusCode, title: &str, body: maud::Markup) -> Page {
+        Page(
+            status,
+            layout_with_nav(self.locale, title, self.nav(), body),
+        )
+    }
+
+    /// The navigation: what this user's role may see.
+    fn nav(&self) -> maud::Markup {
         let t = |id: &str| self.locale.t(id);
         let role = self.session.user.role;
-        let nav = maud::html! {
+        maud::html! {
             nav class="panel-nav" aria-label="Panel" {
+                a href="/agent/tickets" { (t("nav-tickets")) }
+                a href="/agent/contacts" { (t("nav-contacts")) }
                 a href="/agent" { (t("nav-profile")) }
                 a href="/agent/tokens" { (t("nav-tokens")) }
                 @if role >= Role::Admin {
@@ -154,8 +172,20 @@ impl SignedIn {
                     a href="/agent/audit" { (t("nav-audit")) }
                 }
             }
-        };
-        Page(status, layout_with_nav(self.locale, title, nav, body))
+        }
+    }
+
+    /// A workspace page (ticket lists, threads): the full width under the navigation.
+    pub fn workspace(
+        &self,
+        status: axum::http::StatusCode,
+        title: &str,
+        body: maud::Markup,
+    ) -> Page {
+        Page(
+            status,
+            crate::http::page::workspace(self.locale, title, self.nav(), body),
+        )
     }
 
     /// Every state-changing form posts the session's CSRF token.

@@ -1,6 +1,7 @@
 //! Closes connections that stop sending: a deadline for the first byte (so a client cannot
 //! hold a connection slot by handshaking and then saying nothing), then an idle deadline
-//! that every received byte pushes back.
+//! that every byte received or delivered pushes back (a live event stream that the client
+//! reads is not idle; a client that stops reading stops the writes, and the deadline runs).
 
 use std::io;
 use std::pin::Pin;
@@ -22,6 +23,15 @@ impl<T> IdleTimeout<T> {
             inner,
             idle,
             deadline: Box::pin(sleep(first_byte)),
+        }
+    }
+}
+
+impl<T> IdleTimeout<T> {
+    fn progressed(&mut self, written: &Poll<io::Result<usize>>) {
+        if matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+            let next = Instant::now() + self.idle;
+            self.deadline.as_mut().reset(next);
         }
     }
 }
@@ -58,7 +68,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.progressed(&written);
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -74,7 +86,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.progressed(&written);
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -93,6 +93,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         }),
         pending_logins: Default::default(),
         key_registrations: Default::default(),
+        live: Default::default(),
         allowlists: Default::default(),
         trusted_proxies: config.trusted_proxies(),
     }));

@@ -25,6 +25,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/static/app.css", get(page::app_css))
         .route("/static/webauthn.js", get(page::webauthn_js))
+        .route("/static/panel.js", get(page::panel_js))
         .merge(accounts::routes::routes())
         .merge(contacts::routes::routes())
         .merge(tickets::routes::routes())

@@ -16,7 +16,7 @@ use crate::store::StoreError;
 
 pub use store::{
     Actor, Idempotency, ListQuery, NewContactRef, NewMessage, NewTicket, TicketPatch, Viewer,
-    add_message, create, get, list, update,
+    add_message, count, create, get, list, update,
 };
 
 macro_rules! text_enum {

@@ -507,6 +507,80 @@ pub async fn get(db: &Database, viewer: Viewer, id: i64) -> Result<Ticket, Ticke
     .await
 }
 
+/// The WHERE clause of lists and counts; parameters ?1–?9 and ?11–?12 as `list` binds them.
+const FILTERS: &str = "(?1 = '[]' OR t.status IN (SELECT value FROM json_each(?1)))
+   AND (?2 = 0 OR (?2 = 1 AND t.assignee_id IS NULL) OR (?2 = 2 AND t.assignee_id = ?3))
+   AND (?4 IS NULL OR t.department_id = ?4)
+   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?5))
+   AND (?6 IS NULL OR t.contact_id = ?6)
+   AND (?7 IS NULL OR t.updated_at >= ?7)
+   AND (?8 IS NULL OR t.updated_at < ?8 OR (t.updated_at = ?8 AND t.id < ?9))
+   AND (?11 = 0 OR t.department_id IS NULL OR t.department_id IN
+        (SELECT department_id FROM department_members WHERE user_id = ?12))";
+
+/// How many tickets a list query matches (ignoring its cursor and limit).
+pub async fn count(db: &Database, viewer: Viewer, query: ListQuery) -> Result<u64, TicketError> {
+    db.read(move |conn| -> Result<_, TicketError> {
+        let query = ListQuery {
+            after: None,
+            ..query
+        };
+        let sql = format!("SELECT count(*) FROM tickets t WHERE {FILTERS} AND ?10 IS NOT NULL");
+        let bound = bind(&query);
+        let restricted = restricted(conn, viewer)?;
+        let n: i64 = conn.prepare_cached(&sql)?.query_row(
+            params![
+                bound.0,
+                bound.1,
+                bound.2,
+                query.department_id,
+                bound.3,
+                query.contact_id,
+                query.updated_since,
+                bound.4,
+                bound.5,
+                query.limit,
+                restricted,
+                viewer.user_id
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    })
+    .await
+}
+
+/// The derived parameters of a list query: statuses as JSON, the assignee mode and id,
+/// the folded tag, and the cursor.
+fn bind(
+    query: &ListQuery,
+) -> (
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+) {
+    let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
+    let (mode, assignee) = match query.assignee {
+        None => (0, None),
+        Some(None) => (1, None),
+        Some(Some(id)) => (2, Some(id)),
+    };
+    let (after_at, after_id) = query
+        .after
+        .map_or((None, None), |(at, id)| (Some(at), Some(id)));
+    (
+        serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into()),
+        mode,
+        assignee,
+        query.tag.as_ref().map(|t| t.trim().to_lowercase()),
+        after_at,
+        after_id,
+    )
+}
+
 /// Tickets newest-changed first, filtered; the last one's `(updated_at, id)` continues.
 pub async fn list(
     db: &Database,
@@ -514,40 +588,21 @@ pub async fn list(
     query: ListQuery,
 ) -> Result<Vec<Ticket>, TicketError> {
     db.read(move |conn| -> Result<_, TicketError> {
-        let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
-        let status_json = serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into());
-        let (assignee_filter, assignee_id) = match query.assignee {
-            None => (0, None),
-            Some(None) => (1, None),
-            Some(Some(id)) => (2, Some(id)),
-        };
-        let (after_at, after_id) = query.after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-        let sql = format!(
-            "SELECT t.id FROM tickets t
-             WHERE (?1 = '[]' OR t.status IN (SELECT value FROM json_each(?1)))
-               AND (?2 = 0 OR (?2 = 1 AND t.assignee_id IS NULL) OR (?2 = 2 AND t.assignee_id = ?3))
-               AND (?4 IS NULL OR t.department_id = ?4)
-               AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?5))
-               AND (?6 IS NULL OR t.contact_id = ?6)
-               AND (?7 IS NULL OR t.updated_at >= ?7)
-               AND (?8 IS NULL OR t.updated_at < ?8 OR (t.updated_at = ?8 AND t.id < ?9))
-               AND {}
-             ORDER BY t.updated_at DESC, t.id DESC LIMIT ?10",
-            VISIBLE.replace("?R", "?11").replace("?U", "?12")
-        );
+        let bound = bind(&query);
+        let sql = format!("SELECT t.id FROM tickets t WHERE {FILTERS} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?10");
         let ids: Vec<i64> = conn
             .prepare_cached(&sql)?
             .query_map(
                 params![
-                    status_json,
-                    assignee_filter,
-                    assignee_id,
+                    bound.0,
+                    bound.1,
+                    bound.2,
                     query.department_id,
-                    query.tag.map(|t| t.trim().to_lowercase()),
+                    bound.3,
                     query.contact_id,
                     query.updated_since,
-                    after_at,
-                    after_id,
+                    bound.4,
+                    bound.5,
                     query.limit,
                     restricted(conn, viewer)?,
                     viewer.user_id

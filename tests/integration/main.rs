@@ -14,6 +14,7 @@ mod audit;
 mod browser;
 mod cli;
 mod config;
+mod desk;
 mod durability;
 mod http;
 mod limits;

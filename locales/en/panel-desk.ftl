@@ -1,0 +1,75 @@
+# The agents' workspace: ticket lists, a ticket, contacts.
+
+nav-tickets = Tickets
+nav-contacts = Contacts
+
+## Views
+desk-views = Views
+desk-search = Search tickets
+desk-search-placeholder = Search tickets… (/)
+desk-shortcuts = Keyboard shortcuts
+shortcut-search = search
+shortcut-move = next / previous ticket
+shortcut-open = open the selected ticket
+shortcut-reply = write a reply
+shortcut-back = back to the list
+desk-empty = No tickets here.
+desk-older = Older
+desk-col-subject = Subject
+desk-col-contact = Contact
+desk-col-status = Status
+desk-col-priority = Priority
+desk-col-assignee = Assignee
+desk-col-updated = Updated
+view-mine = My open tickets
+view-unassigned = Unassigned
+view-open = Open
+view-pending = Pending
+view-resolved = Resolved
+view-spam = Spam
+view-trash = Trash
+view-all = All tickets
+
+## Values
+status-new = New
+status-open = Open
+status-pending = Pending
+status-resolved = Resolved
+status-spam = Spam
+status-trash = Trash
+priority-low = Low
+priority-normal = Normal
+priority-high = High
+priority-urgent = Urgent
+channel-email = Email
+channel-chat = Chat
+channel-web = Web form
+channel-api = API
+channel-phone = Phone
+
+## A ticket
+ticket-back = Tickets
+ticket-not-found = There is no such ticket, or it belongs to a department you are not in.
+ticket-opened = opened { $when }
+ticket-internal-note = Internal note
+ticket-reply-label = Reply to the customer, or write an internal note
+ticket-send-reply = Send reply
+ticket-add-note = Add internal note
+ticket-empty-message = Write something first.
+ticket-history = History
+ticket-unassigned = Unassigned
+ticket-tags = Tags
+ticket-save = Save
+ticket-other-tickets = Their tickets
+
+## Contacts
+contacts-title = Contacts
+contacts-find-email = Find by email
+contacts-find = Find
+contacts-none = No contacts yet.
+contacts-not-found = There is no such contact.
+contacts-company = Company
+contacts-since = Since
+contacts-phones = Phone
+contacts-address = Address
+contacts-tickets = Tickets

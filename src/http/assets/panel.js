@@ -1,0 +1,85 @@
+// The agents' workspace: live updates of the ticket list (Server-Sent Events from
+// /agent/events) and keyboard shortcuts. No framework; every page works without it.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var t = event.target;
+    return t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  }
+
+  // Replaces the live region (#ticket-list) with the same region of a fresh copy of the page.
+  async function refreshList() {
+    var region = document.getElementById("ticket-list");
+    if (!region) return;
+    try {
+      var response = await fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
+      if (!response.ok) return;
+      var fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("ticket-list");
+      if (fresh) {
+        region.replaceWith(fresh);
+        document.dispatchEvent(new CustomEvent("helpdeskd:list-updated"));
+      }
+    } catch (e) { /* the next event tries again */ }
+  }
+
+  function listen() {
+    if (!window.EventSource || !document.getElementById("ticket-list")) return;
+    var source = new EventSource("/agent/events");
+    source.addEventListener("tickets", function () { refreshList(); });
+  }
+
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("#ticket-list tbody tr[data-href]"));
+  }
+
+  function select(index) {
+    var all = rows();
+    if (!all.length) return;
+    index = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach(function (row, i) { row.classList.toggle("selected", i === index); });
+    all[index].scrollIntoView({ block: "nearest" });
+    var link = all[index].querySelector("a");
+    if (link) link.focus();
+  }
+
+  function selected() {
+    return rows().findIndex(function (row) { return row.classList.contains("selected"); });
+  }
+
+  function focus(id) {
+    var el = document.getElementById(id);
+    if (el) { el.focus(); return true; }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Escape" && typing(event)) { event.target.blur(); return; }
+    if (typing(event)) return;
+    var help = document.getElementById("shortcuts");
+    switch (event.key) {
+      case "/": if (focus("search")) event.preventDefault(); break;
+      case "j": select(selected() + 1); break;
+      case "k": select(selected() - 1); break;
+      case "o": case "Enter": {
+        var row = rows()[selected()];
+        if (row) { window.location.assign(row.dataset.href); event.preventDefault(); }
+        break;
+      }
+      case "r": if (focus("reply-body")) event.preventDefault(); break;
+      case "u": { var back = document.getElementById("back-to-list"); if (back) window.location.assign(back.href); break; }
+      case "?": if (help) { help.open = !help.open; event.preventDefault(); } break;
+      default: break;
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    listen();
+    // Rows open on click anywhere, not only on the subject link.
+    document.addEventListener("click", function (event) {
+      var row = event.target.closest && event.target.closest("#ticket-list tbody tr[data-href]");
+      if (row && !event.target.closest("a, button, input, select")) window.location.assign(row.dataset.href);
+    });
+  });
+})();
