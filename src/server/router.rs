@@ -29,6 +29,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(accounts::routes::routes())
         .merge(contacts::routes::routes())
         .merge(tickets::routes::routes())
+        .merge(tickets::departments::routes())
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())

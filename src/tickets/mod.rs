@@ -5,6 +5,7 @@
 //! the privacy tools).
 
 mod code;
+pub mod departments;
 pub mod routes;
 mod store;
 

@@ -20,7 +20,7 @@ const MAX_SUBJECT: usize = 500;
 const MAX_BODY: usize = 1_000_000;
 const MAX_TAGS: usize = 50;
 const MAX_TAG: usize = 60;
-const RESTRICTED_SETTING: &str = "tickets.departments_restricted";
+pub(crate) const RESTRICTED_SETTING: &str = "tickets.departments_restricted";
 
 /// Who acts on a ticket: an agent (a user of the account), the contact, or the system.
 #[derive(Debug, Clone, Copy)]

@@ -481,3 +481,180 @@ async fn contacts_round_trip_merge_and_delete_refused_clearly() {
     let (status, _) = api.get("/api/v1/contacts/424242").await;
     assert_eq!(status, 404);
 }
+
+/// Accounts are separate worlds: a ticket of account A is not reachable with B's
+/// credentials, not even by guessing its id; within an account, restricted departments
+/// hide other departments' tickets from agents.
+#[tokio::test]
+async fn tickets_stay_within_their_account_and_department() {
+    use crate::harness::{cli_ok, cli_ok_stdin};
+    let daemon = Daemon::fresh();
+    let data = daemon.data_arg();
+    for (slug, host) in [
+        ("alpha", "help.alpha.example"),
+        ("beta", "help.beta.example"),
+    ] {
+        cli_ok(&[
+            "account",
+            "create",
+            "--slug",
+            slug,
+            "--name",
+            slug,
+            "--host",
+            host,
+            "--data-dir",
+            &data,
+        ]);
+        cli_ok_stdin(
+            &[
+                "user",
+                "add",
+                "--account",
+                slug,
+                "--email",
+                "ann@shared.example",
+                "--name",
+                "Ann",
+                "--role",
+                "owner",
+                "--password-stdin",
+                "--data-dir",
+                &data,
+            ],
+            "shared password 123\n",
+        );
+    }
+    let client = daemon.client_for_hosts(&["help.alpha.example", "help.beta.example"]);
+    let as_ann = |request: reqwest::RequestBuilder| {
+        request.basic_auth("ann@shared.example", Some("shared password 123"))
+    };
+    let created: Value =
+        as_ann(client.post(daemon.host_url("help.alpha.example", "/api/v1/tickets")))
+            .json(&ticket("Alpha's secret", "c@x.example"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let on_beta =
+        as_ann(client.get(daemon.host_url("help.beta.example", &format!("/api/v1/tickets/{id}"))))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        on_beta.status(),
+        404,
+        "the same id on another account is another (absent) ticket"
+    );
+    let beta_list: Value =
+        as_ann(client.get(daemon.host_url("help.beta.example", "/api/v1/tickets")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert!(beta_list["tickets"].as_array().unwrap().is_empty());
+    let patch = as_ann(
+        client.patch(daemon.host_url("help.beta.example", &format!("/api/v1/tickets/{id}"))),
+    )
+    .json(&json!({"status": "trash"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(patch.status(), 404);
+
+    // Departments on alpha: an agent of Support does not see Sales' ticket once restricted.
+    let alpha = |path: &str| daemon.host_url("help.alpha.example", path);
+    let agent: Value = as_ann(client.post(alpha("/api/v1/users")))
+        .json(&json!({"email": "sam@alpha.example", "name": "Sam", "role": "agent", "password": "agent password 12"}))
+        .send().await.unwrap().json().await.unwrap();
+    let department = |name: &'static str| {
+        let request =
+            as_ann(client.post(alpha("/api/v1/departments"))).json(&json!({"name": name}));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let (sales, support) = (department("Sales").await, department("Support").await);
+    let members = as_ann(client.put(alpha(&format!(
+        "/api/v1/departments/{}/members",
+        support["id"]
+    ))))
+    .json(&json!({"user_ids": [agent["id"]]}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(members.status(), 200);
+    let mut sales_ticket = ticket("Discount please", "d@x.example");
+    sales_ticket["department_id"] = sales["id"].clone();
+    let sales_ticket: Value = as_ann(client.post(alpha("/api/v1/tickets")))
+        .json(&sales_ticket)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let as_sam = |request: reqwest::RequestBuilder| {
+        request.basic_auth("sam@alpha.example", Some("agent password 12"))
+    };
+    let before = as_sam(client.get(alpha(&format!("/api/v1/tickets/{}", sales_ticket["id"]))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(before.status(), 200, "not restricted yet");
+    let refused = as_sam(client.put(alpha("/api/v1/settings/departments")))
+        .json(&json!({"restricted": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "agents do not change settings");
+    let set = as_ann(client.put(alpha("/api/v1/settings/departments")))
+        .json(&json!({"restricted": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let hidden = as_sam(client.get(alpha(&format!("/api/v1/tickets/{}", sales_ticket["id"]))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), 404);
+    let write = as_sam(client.post(alpha(&format!(
+        "/api/v1/tickets/{}/messages",
+        sales_ticket["id"]
+    ))))
+    .json(&json!({"type": "note", "body": "peek"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(write.status(), 404);
+    let listed: Value = as_sam(client.get(alpha("/api/v1/tickets")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = listed["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&sales_ticket["id"].as_i64().unwrap()),
+        "{listed}"
+    );
+    assert!(
+        ids.contains(&id),
+        "tickets without a department stay visible"
+    );
+    let owner_sees = as_ann(client.get(alpha(&format!("/api/v1/tickets/{}", sales_ticket["id"]))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(owner_sees.status(), 200);
+}
