@@ -14,14 +14,44 @@ use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::LanguageIdentifier;
 
 /// Every language the pages speak, English first (the fallback).
-const SOURCES: &[(&str, &[&str])] = &[(
-    "en",
-    &[
-        include_str!("../../locales/en/panel.ftl"),
-        include_str!("../../locales/en/panel-tools.ftl"),
-        include_str!("../../locales/en/panel-desk.ftl"),
-    ],
-)];
+const SOURCES: &[(&str, &[&str])] = &[
+    (
+        "en",
+        &[
+            include_str!("../../locales/en/panel.ftl"),
+            include_str!("../../locales/en/panel-tools.ftl"),
+            include_str!("../../locales/en/panel-desk.ftl"),
+        ],
+    ),
+    (
+        "de",
+        &[
+            include_str!("../../locales/de/panel.ftl"),
+            include_str!("../../locales/de/panel-tools.ftl"),
+        ],
+    ),
+    (
+        "cs",
+        &[
+            include_str!("../../locales/cs/panel.ftl"),
+            include_str!("../../locales/cs/panel-tools.ftl"),
+        ],
+    ),
+    (
+        "pt",
+        &[
+            include_str!("../../locales/pt/panel.ftl"),
+            include_str!("../../locales/pt/panel-tools.ftl"),
+        ],
+    ),
+    (
+        "lv",
+        &[
+            include_str!("../../locales/lv/panel.ftl"),
+            include_str!("../../locales/lv/panel-tools.ftl"),
+        ],
+    ),
+];
 
 struct Catalog {
     languages: Vec<(LanguageIdentifier, FluentBundle<FluentResource>)>,
@@ -98,6 +128,19 @@ impl Locale {
         self.format(id, Some(&fluent_args))
     }
 
+    /// Message `id` that shows a count: `n` goes in as the number `{ $name }`, so the
+    /// .ftl file can choose a plural form (`{ $name -> [one] … *[other] … }`); Fluent
+    /// picks plural categories only for numbers, never for the strings `t_with` passes.
+    /// `other_args` are the message's other arguments, as in `t_with`.
+    pub fn t_count(self, id: &str, name: &str, n: i64, other_args: &[(&str, &str)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (arg, value) in other_args {
+            fluent_args.set(*arg, value.to_string());
+        }
+        fluent_args.set(name.to_string(), n);
+        self.format(id, Some(&fluent_args))
+    }
+
     fn format(self, id: &str, args: Option<&FluentArgs>) -> String {
         let languages = &catalog().languages;
         let candidates = languages.get(self.0).into_iter().chain(languages.first());
@@ -130,6 +173,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::*;
 
     #[test]
@@ -148,13 +193,114 @@ mod tests {
     }
 
     fn message_ids(files: &[&str]) -> Vec<String> {
-        files
-            .iter()
-            .flat_map(|f| f.lines())
-            .filter_map(|line| line.split_once(" ="))
-            .map(|(id, _)| id.trim().to_string())
-            .filter(|id| !id.is_empty() && !id.starts_with('#') && !id.starts_with('.'))
+        messages(files).into_keys().collect()
+    }
+
+    /// Every message of these .ftl sources with the `$variables` it uses. A message starts
+    /// on an unindented line `id = …` and goes on over indented lines (plural variants);
+    /// comments and terms are not messages.
+    fn messages(files: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+        let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for file in files {
+            let mut current: Option<String> = None;
+            for line in file.lines() {
+                let text = if line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                    let Some((id, value)) = line.split_once('=') else {
+                        current = None;
+                        continue;
+                    };
+                    let id = id.trim().to_string();
+                    found.entry(id.clone()).or_default();
+                    current = Some(id);
+                    value
+                } else if line.starts_with([' ', '\t']) {
+                    line
+                } else {
+                    current = None;
+                    continue;
+                };
+                if let Some(id) = &current {
+                    found.entry(id.clone()).or_default().extend(variables(text));
+                }
+            }
+        }
+        found
+    }
+
+    fn variables(text: &str) -> Vec<String> {
+        text.split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect::<String>()
+            })
+            .filter(|name| !name.is_empty())
             .collect()
+    }
+
+    /// English gains messages while the other languages catch up, so a gap is only
+    /// reported (the page shows English there). A translation that uses a `$variable` its
+    /// English message does not is a bug: nothing would ever fill it in.
+    #[test]
+    fn translations_cover_english_and_use_only_its_variables() {
+        let english = messages(SOURCES[0].1);
+        assert!(english.contains_key("login-submit"));
+        assert!(english["login-title"].contains("account"));
+        let mut unknown_variables = Vec::new();
+        for (tag, files) in &SOURCES[1..] {
+            let translated = messages(files);
+            let missing: Vec<&String> = english
+                .keys()
+                .filter(|id| !translated.contains_key(*id))
+                .collect();
+            if !missing.is_empty() {
+                eprintln!(
+                    "warning: {tag} lacks {} English message(s), shown in English: {missing:?}",
+                    missing.len()
+                );
+            }
+            for (id, used) in &translated {
+                let allowed = english.get(id).cloned().unwrap_or_default();
+                for name in used.difference(&allowed) {
+                    unknown_variables.push(format!("{tag} {id}: ${name}"));
+                }
+            }
+        }
+        assert!(
+            unknown_variables.is_empty(),
+            "variables their English message does not have: {unknown_variables:?}"
+        );
+    }
+
+    /// Every message of every language formats without a Fluent error (an unknown
+    /// function, a reference to a missing message) whether its arguments are strings, as
+    /// `t_with` passes them, or numbers, as `t_count` does.
+    #[test]
+    fn every_message_formats_cleanly() {
+        let english = messages(SOURCES[0].1);
+        for (index, (tag, files)) in SOURCES.iter().enumerate() {
+            let (_, bundle) = &catalog().languages[index];
+            for (id, used) in messages(files) {
+                let names = english.get(&id).cloned().unwrap_or_default();
+                for numeric in [false, true] {
+                    let mut args = FluentArgs::new();
+                    for name in names.iter().chain(&used) {
+                        if numeric {
+                            args.set(name.clone(), 2);
+                        } else {
+                            args.set(name.clone(), "x");
+                        }
+                    }
+                    let pattern = bundle.get_message(&id).and_then(|m| m.value());
+                    let pattern = pattern.unwrap_or_else(|| panic!("{tag} {id} has no value"));
+                    let mut errors = Vec::new();
+                    let text = bundle.format_pattern(pattern, Some(&args), &mut errors);
+                    assert!(errors.is_empty(), "{tag} {id}: {errors:?}");
+                    assert!(!text.trim().is_empty(), "{tag} {id} is empty");
+                }
+            }
+        }
     }
 
     #[test]
@@ -167,6 +313,71 @@ mod tests {
         assert_eq!(
             english.t_with("login-title", &[("account", "Acme")]),
             "Sign in to Acme"
+        );
+    }
+
+    #[test]
+    fn negotiation_of_the_translations() {
+        let tag = |accept: &str| Locale::negotiate(Some(accept)).tag();
+        assert_eq!(tag("de-DE,de;q=0.9,en;q=0.5"), "de");
+        assert_eq!(tag("cs"), "cs");
+        assert_eq!(tag("pt-BR"), "pt");
+        assert_eq!(tag("pt-PT,pt;q=0.8"), "pt");
+        assert_eq!(tag("lv"), "lv");
+        assert_eq!(tag("fr-FR, de;q=0.5"), "de");
+        assert_eq!(tag("fr"), "en");
+        let german = Locale::negotiate(Some("de-DE,de;q=0.9,en;q=0.5"));
+        assert_ne!(german.t("login-submit"), Locale::ENGLISH.t("login-submit"));
+        assert_eq!(german.t("login-submit"), "Anmelden");
+        assert_eq!(
+            german.t_with("login-title", &[("account", "Acme")]),
+            "Bei Acme anmelden"
+        );
+    }
+
+    #[test]
+    fn counts_choose_plural_forms() {
+        let german = Locale::negotiate(Some("de"));
+        let czech = Locale::negotiate(Some("cs"));
+        let portuguese = Locale::negotiate(Some("pt"));
+        let latvian = Locale::negotiate(Some("lv"));
+        let left = |locale: Locale, n| locale.t_count("twostep-app-on", "left", n, &[]);
+        assert_eq!(
+            left(german, 1),
+            "Aktiviert. Sie haben noch 1 unbenutzten Wiederherstellungscode."
+        );
+        assert_eq!(
+            left(german, 7),
+            "Aktiviert. Sie haben noch 7 unbenutzte Wiederherstellungscodes."
+        );
+        assert_eq!(
+            left(german, 0),
+            "Aktiviert. Sie haben keine unbenutzten Wiederherstellungscodes mehr."
+        );
+        assert!(left(czech, 1).contains("1 nepoužitý záložní kód."));
+        assert!(left(czech, 3).contains("Zbývají vám 3 nepoužité záložní kódy."));
+        assert!(left(czech, 8).contains("8 nepoužitých záložních kódů."));
+        assert!(left(portuguese, 1).contains("Resta 1 código"));
+        assert!(left(portuguese, 4).contains("Restam 4 códigos"));
+        assert!(left(latvian, 21).contains("Atlicis 21 neizmantots atkopšanas kods."));
+        assert!(left(latvian, 10).contains("Atlikuši 10 neizmantoti"));
+        assert!(left(latvian, 3).contains("Atlikuši 3 neizmantoti"));
+        // Several arguments: the count, and others passed as strings.
+        let locked = czech.t_count("security-locked-for", "minutes", 2, &[("failures", "5")]);
+        assert_eq!(
+            locked,
+            "5 neúspěšných pokusů, zablokováno ještě na 2 minuty"
+        );
+        // English has no plural forms yet: the number simply shows.
+        assert_eq!(
+            Locale::ENGLISH.t_count("login-throttled", "seconds", 30, &[]),
+            "Too many failed attempts. Try again in 30 s."
+        );
+        // The strings of `t_with` never select a plural form, only the default one.
+        assert!(
+            czech
+                .t_with("twostep-app-on", &[("left", "1")])
+                .contains("1 nepoužitých")
         );
     }
 }

@@ -18,6 +18,7 @@ mod desk;
 mod durability;
 mod http;
 mod limits;
+mod locales;
 mod lockout;
 mod networks;
 mod panel;
