@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+mod openapi_desk;
 pub mod page;
 
 pub use error::ApiError;

@@ -16,8 +16,16 @@ fn error_response(description: &str) -> Value {
 
 pub fn spec() -> Value {
     let mut spec = base();
-    if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), security_paths()) {
-        paths.extend(more);
+    for more in [security_paths(), super::openapi_desk::paths()] {
+        if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), more) {
+            paths.extend(more);
+        }
+    }
+    if let (Some(schemas), Value::Object(more)) = (
+        spec["components"]["schemas"].as_object_mut(),
+        super::openapi_desk::schemas(),
+    ) {
+        schemas.extend(more);
     }
     spec
 }

@@ -21,6 +21,7 @@ mod limits;
 mod locales;
 mod lockout;
 mod networks;
+mod openapi_conformance;
 mod panel;
 mod panel_admin;
 mod panel_tools;

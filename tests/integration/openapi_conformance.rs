@@ -1,0 +1,195 @@
+//! Schema conformance: the helpdesk routes are called for real, and every answer must be a
+//! status the OpenAPI document lists for that operation, with a body that validates against
+//! the schema it names (JSON Schema validation with the `jsonschema` crate).
+
+use serde_json::{Value, json};
+
+use crate::harness::{Daemon, create_owner};
+
+const OWNER: (&str, &str) = ("opal@oas.example", "owner password 12");
+
+struct Conformance {
+    document: Value,
+    checked: usize,
+}
+
+impl Conformance {
+    /// The schema for one operation's answer, with component references made local.
+    fn schema(&self, method: &str, path: &str, status: u16) -> Value {
+        let operation = &self.document["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        let response = &operation["responses"][status.to_string()];
+        assert!(
+            response.is_object(),
+            "{method} {path} answered {status}, which is not documented"
+        );
+        let schema = response["content"]["application/json"]["schema"].clone();
+        let defs = self.document["components"]["schemas"].clone();
+        let text = json!({"$defs": defs, "allOf": [schema]})
+            .to_string()
+            .replace("#/components/schemas/", "#/$defs/");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn check(&mut self, method: &str, path: &str, status: u16, body: &Value) {
+        let schema = self.schema(method, path, status);
+        let validator = jsonschema::validator_for(&schema)
+            .unwrap_or_else(|e| panic!("schema of {method} {path}: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path} {status}: {errors:?}\n{body:#}"
+        );
+        self.checked += 1;
+    }
+}
+
+#[tokio::test]
+async fn helpdesk_answers_match_the_openapi_document() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Opal", OWNER.0, OWNER.1).await;
+    let client = daemon.client();
+    let document: Value = client
+        .get(daemon.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut oas = Conformance {
+        document,
+        checked: 0,
+    };
+    let call = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut request = client
+            .request(method, daemon.url(&path))
+            .basic_auth(OWNER.0, Some(OWNER.1));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method as M;
+
+    let (s, ticket) = call(M::POST, "/api/v1/tickets".into(), Some(json!({"subject": "Schema", "message": "Body", "contact": {"email": "s@x.example", "name": "Sam"}, "tags": ["a"]}))).await;
+    oas.check("post", "/api/v1/tickets", s, &ticket);
+    let id = ticket["id"].as_i64().unwrap();
+    let (s, body) = call(
+        M::POST,
+        "/api/v1/tickets".into(),
+        Some(json!({"subject": "x"})),
+    )
+    .await;
+    oas.check("post", "/api/v1/tickets", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/tickets?limit=1".into(), None).await;
+    oas.check("get", "/api/v1/tickets", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/tickets?status=bogus".into(), None).await;
+    oas.check("get", "/api/v1/tickets", s, &body);
+    let (s, body) = call(
+        M::POST,
+        format!("/api/v1/tickets/{id}/messages"),
+        Some(json!({"type": "note", "body": "n"})),
+    )
+    .await;
+    oas.check("post", "/api/v1/tickets/{id}/messages", s, &body);
+    let (s, me) = call(M::GET, "/api/v1/me".into(), None).await;
+    assert_eq!(s, 200);
+    let (s, body) = call(
+        M::PATCH,
+        format!("/api/v1/tickets/{id}"),
+        Some(json!({"status": "open", "assignee_id": me["id"], "priority": "high"})),
+    )
+    .await;
+    oas.check("patch", "/api/v1/tickets/{id}", s, &body);
+    let (s, body) = call(M::GET, format!("/api/v1/tickets/{id}"), None).await;
+    oas.check("get", "/api/v1/tickets/{id}", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/tickets/999999".into(), None).await;
+    oas.check("get", "/api/v1/tickets/{id}", s, &body);
+    let (s, body) = call(M::DELETE, format!("/api/v1/tickets/{id}"), None).await;
+    oas.check("delete", "/api/v1/tickets/{id}", s, &body);
+
+    let (s, contact) = call(
+        M::POST,
+        "/api/v1/contacts".into(),
+        Some(json!({"name": "Cy", "emails": ["cy@x.example"]})),
+    )
+    .await;
+    oas.check("post", "/api/v1/contacts", s, &contact);
+    let cid = contact["id"].as_i64().unwrap();
+    let (s, body) = call(
+        M::POST,
+        "/api/v1/contacts".into(),
+        Some(json!({"emails": ["CY@x.example"]})),
+    )
+    .await;
+    oas.check("post", "/api/v1/contacts", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/contacts".into(), None).await;
+    oas.check("get", "/api/v1/contacts", s, &body);
+    let (s, body) = call(
+        M::PATCH,
+        format!("/api/v1/contacts/{cid}"),
+        Some(json!({"company": "Co"})),
+    )
+    .await;
+    oas.check("patch", "/api/v1/contacts/{id}", s, &body);
+    let (s, body) = call(M::GET, format!("/api/v1/contacts/{cid}"), None).await;
+    oas.check("get", "/api/v1/contacts/{id}", s, &body);
+    let other = ticket["contact"]["id"].as_i64().unwrap();
+    let (s, body) = call(
+        M::POST,
+        format!("/api/v1/contacts/{other}/merge"),
+        Some(json!({"into": cid})),
+    )
+    .await;
+    oas.check("post", "/api/v1/contacts/{id}/merge", s, &body);
+    let (s, body) = call(M::DELETE, format!("/api/v1/contacts/{cid}"), None).await;
+    oas.check("delete", "/api/v1/contacts/{id}", s, &body);
+
+    let (s, department) = call(
+        M::POST,
+        "/api/v1/departments".into(),
+        Some(json!({"name": "Support"})),
+    )
+    .await;
+    oas.check("post", "/api/v1/departments", s, &department);
+    let (s, body) = call(
+        M::PUT,
+        format!("/api/v1/departments/{}/members", department["id"]),
+        Some(json!({"user_ids": [me["id"]]})),
+    )
+    .await;
+    oas.check("put", "/api/v1/departments/{id}/members", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/departments".into(), None).await;
+    oas.check("get", "/api/v1/departments", s, &body);
+    let (s, body) = call(
+        M::PUT,
+        "/api/v1/settings/departments".into(),
+        Some(json!({"restricted": false})),
+    )
+    .await;
+    oas.check("put", "/api/v1/settings/departments", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/settings/departments".into(), None).await;
+    oas.check("get", "/api/v1/settings/departments", s, &body);
+    assert_eq!(oas.checked, 21);
+
+    // The check has teeth: a ticket with an undocumented status or a missing field fails.
+    let schema = oas.schema("get", "/api/v1/tickets/{id}", 200);
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let mut wrong = ticket.clone();
+    wrong["status"] = json!("closed");
+    assert!(!validator.is_valid(&wrong));
+    let mut missing = ticket;
+    missing.as_object_mut().unwrap().remove("code");
+    assert!(!validator.is_valid(&missing));
+}
