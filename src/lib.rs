@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod logging;
 pub mod metrics;
 pub mod panel;
+pub mod portal;
 pub mod server;
 pub mod setup;
 pub mod store;

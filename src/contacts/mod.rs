@@ -184,6 +184,34 @@ pub(crate) fn find_or_create_by_email(
     Ok(id)
 }
 
+/// In a transaction: the contact that has this email, if any.
+pub(crate) fn find_by_email(
+    conn: &Connection,
+    email: &str,
+) -> Result<Option<i64>, rusqlite::Error> {
+    conn.prepare_cached("SELECT contact_id FROM contact_emails WHERE email = ?1")?
+        .query_row([email.trim()], |r| r.get(0))
+        .optional()
+}
+
+/// In a transaction: notes that contact `id` was seen with an IP address (`kind` "ip") or
+/// a visitor id ("visitor") at `now`: the first time adds it, later times move `last_seen`.
+pub(crate) fn note_sighting(
+    conn: &Connection,
+    id: i64,
+    kind: &str,
+    value: &str,
+    now: i64,
+) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT INTO contact_sightings (contact_id, kind, value, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (contact_id, kind, value) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)",
+    )?
+    .execute(params![id, kind, value, now])?;
+    Ok(())
+}
+
 /// In a transaction: what a ticket shows of contact `id`.
 pub(crate) fn reference(conn: &Connection, id: i64) -> Result<ContactRef, rusqlite::Error> {
     conn.prepare_cached(

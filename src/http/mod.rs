@@ -7,6 +7,7 @@ pub mod extract;
 pub mod openapi;
 mod openapi_desk;
 pub mod page;
+pub mod sanitize;
 
 pub use error::ApiError;
 pub use extract::{ApiJson, Authority, ClientAddr, CurrentAccount};

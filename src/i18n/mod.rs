@@ -21,6 +21,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/en/panel.ftl"),
             include_str!("../../locales/en/panel-tools.ftl"),
             include_str!("../../locales/en/panel-desk.ftl"),
+            include_str!("../../locales/en/portal.ftl"),
         ],
     ),
     (

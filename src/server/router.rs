@@ -14,7 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
-use crate::{accounts, audit, auth, contacts, panel, setup, tickets};
+use crate::{accounts, audit, auth, contacts, panel, portal, setup, tickets};
 
 pub fn build(state: AppState, config: &Config) -> Router {
     let request_timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -33,6 +33,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())
+        .merge(portal::routes())
         .merge(
             panel::routes().route_layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -305,4 +305,31 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 "#,
     },
+    Migration {
+        version: 9,
+        sql: r#"
+-- One-time sign-in links of the customer portal: only a SHA-256 of the link's token is
+-- stored; a link works once (its row is deleted when spent) and for 30 minutes.
+CREATE TABLE portal_login_links (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX portal_login_links_contact ON portal_login_links(contact_id);
+
+-- Sessions of the customer portal, like the panel's `sessions`: only a hash of the session
+-- id is stored, and each has its own CSRF token. A merged or deleted contact's go with it.
+CREATE TABLE portal_sessions (
+    id           INTEGER PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    contact_id   INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    csrf_token   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX portal_sessions_contact ON portal_sessions(contact_id);
+"#,
+    },
 ];

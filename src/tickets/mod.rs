@@ -17,7 +17,8 @@ use crate::store::StoreError;
 
 pub use store::{
     Actor, Idempotency, ListQuery, NewContactRef, NewMessage, NewTicket, TicketPatch, Viewer,
-    add_message, count, create, get, list, update,
+    add_message, count, create, create_by_contact, get, get_for_contact, list, list_for_contact,
+    update,
 };
 
 macro_rules! text_enum {
@@ -39,6 +40,12 @@ macro_rules! text_enum {
             }
         }
     };
+}
+
+/// A code of the shape this account's tickets have, for no ticket: the answer to a request
+/// that must look like it created one but did not (the web form's honeypot).
+pub fn decoy_code(account_slug: &str) -> String {
+    code::generate(&code::prefix(account_slug))
 }
 
 text_enum!(

@@ -308,6 +308,34 @@ pub async fn create(
     actor: Actor,
     idempotency: Option<Idempotency>,
 ) -> Result<(Ticket, bool), TicketError> {
+    insert(db, now, account_slug, new, Some(actor), idempotency, None).await
+}
+
+/// Creates a ticket its contact writes themselves (the web form): the contact, found or
+/// made by the email, is the actor, and the address `ip` the request came from is noted as
+/// a sighting of them, in the same commit.
+pub async fn create_by_contact(
+    db: &Database,
+    now: i64,
+    account_slug: &str,
+    new: NewTicket,
+    ip: &str,
+) -> Result<Ticket, TicketError> {
+    let sighting = Some(ip.to_string());
+    let (ticket, _) = insert(db, now, account_slug, new, None, None, sighting).await?;
+    Ok(ticket)
+}
+
+/// `create`; without an actor, the ticket's contact is it, and `ip` becomes a sighting.
+async fn insert(
+    db: &Database,
+    now: i64,
+    account_slug: &str,
+    new: NewTicket,
+    actor: Option<Actor>,
+    idempotency: Option<Idempotency>,
+    ip: Option<String>,
+) -> Result<(Ticket, bool), TicketError> {
     let subject = subject(&new.subject)?;
     let message = body(&new.message)?;
     let tags = tags(&new.tags)?;
@@ -327,6 +355,10 @@ pub async fn create(
                 check_department(conn, department)?;
             }
             let contact = contacts::find_or_create_by_email(conn, &new.contact.email, &new.contact.name, now)?;
+            let actor = actor.unwrap_or(Actor::Contact(contact));
+            if let Some(ip) = &ip {
+                contacts::note_sighting(conn, contact, "ip", ip, now)?;
+            }
             let priority = new.priority.unwrap_or(Priority::Normal);
             let id = loop {
                 let code = code::generate(&prefix);
@@ -503,6 +535,69 @@ pub async fn get(db: &Database, viewer: Viewer, id: i64) -> Result<Ticket, Ticke
             return Err(TicketError::NotFound(id));
         }
         load(conn, id, true)?.ok_or(TicketError::NotFound(id))
+    })
+    .await
+}
+
+/// Which tickets a customer sees in the portal: their own, neither spam nor trash.
+fn customer_sees(conn: &Connection, contact: i64, id: i64) -> Result<bool, rusqlite::Error> {
+    conn.prepare_cached(
+        "SELECT 1 FROM tickets WHERE id = ?1 AND contact_id = ?2 AND status NOT IN ('spam', 'trash')",
+    )?
+    .exists(params![id, contact])
+}
+
+/// What of a ticket a customer may read: the thread without internal notes; no history,
+/// tags, custom fields, department or assignee.
+fn for_customer(mut ticket: Ticket) -> Ticket {
+    ticket.messages = ticket.messages.map(|all| {
+        all.into_iter()
+            .filter(|m| m.kind != MessageKind::Note)
+            .collect()
+    });
+    ticket.history = None;
+    ticket.tags.clear();
+    ticket.custom.clear();
+    ticket.department = None;
+    ticket.assignee = None;
+    ticket
+}
+
+/// The contact's own tickets as the customer portal shows them, newest-changed first, at
+/// most `limit` (spam and trash left out).
+pub async fn list_for_contact(
+    db: &Database,
+    contact: i64,
+    limit: u32,
+) -> Result<Vec<Ticket>, TicketError> {
+    db.read(move |conn| -> Result<_, TicketError> {
+        let ids: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM tickets WHERE contact_id = ?1 AND status NOT IN ('spam', 'trash')
+                 ORDER BY updated_at DESC, id DESC LIMIT ?2",
+            )?
+            .query_map(params![contact, limit], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(ticket) = load(conn, id, false)? {
+                out.push(for_customer(ticket));
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// One of the contact's own tickets as the customer may read it (no internal notes, no
+/// history). Anyone else's ticket is `NotFound`, exactly like one that does not exist.
+pub async fn get_for_contact(db: &Database, contact: i64, id: i64) -> Result<Ticket, TicketError> {
+    db.read(move |conn| -> Result<_, TicketError> {
+        if !customer_sees(conn, contact, id)? {
+            return Err(TicketError::NotFound(id));
+        }
+        let ticket = load(conn, id, true)?.ok_or(TicketError::NotFound(id))?;
+        Ok(for_customer(ticket))
     })
     .await
 }
@@ -770,6 +865,12 @@ pub async fn add_message(
     db.write(move |conn| -> Result<Message, TicketError> {
         if let Some(viewer) = viewer {
             if !visible(conn, viewer, id)? {
+                return Err(TicketError::NotFound(id));
+            }
+        }
+        // A contact writes only on their own tickets.
+        if let Actor::Contact(contact) = actor {
+            if !customer_sees(conn, contact, id)? {
                 return Err(TicketError::NotFound(id));
             }
         }
