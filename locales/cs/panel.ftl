@@ -175,3 +175,9 @@ security-would-lock-out = Neuloženo: vaše adresa { $ip } není v novém seznam
 security-invalid-network = Neuloženo: „{ $entry }“ není IP adresa ani síť (např. 192.0.2.0/24 nebo 2001:db8::/32).
 security-list-panel = Panel pro agenty
 security-list-api = API
+
+## The language's own name, in the language chooser
+language-name = Čeština
+profile-language = Jazyk
+profile-language-browser = Podle nastavení prohlížeče
+profile-language-save = Uložit jazyk

@@ -167,3 +167,9 @@ security-would-lock-out = Nicht gespeichert: Ihre Adresse { $ip } ist in der neu
 security-invalid-network = Nicht gespeichert: „{ $entry }“ ist weder eine IP-Adresse noch ein Netzwerk (z. B. 192.0.2.0/24 oder 2001:db8::/32).
 security-list-panel = Agentenbereich
 security-list-api = API
+
+## The language's own name, in the language chooser
+language-name = Deutsch
+profile-language = Sprache
+profile-language-browser = Wie im Browser eingestellt
+profile-language-save = Sprache speichern

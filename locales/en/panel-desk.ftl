@@ -73,3 +73,9 @@ contacts-since = Since
 contacts-phones = Phone
 contacts-address = Address
 contacts-tickets = Tickets
+
+## The language's own name, in the language chooser
+language-name = English
+profile-language = Language
+profile-language-browser = As my browser asks
+profile-language-save = Save language

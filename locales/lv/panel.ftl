@@ -171,3 +171,9 @@ security-would-lock-out = Nav saglabāts: jūsu adreses { $ip } nav jaunajā sar
 security-invalid-network = Nav saglabāts: „{ $entry }“ nav ne IP adrese, ne tīkls (piemēram, 192.0.2.0/24 vai 2001:db8::/32).
 security-list-panel = Aģentu panelis
 security-list-api = API
+
+## The language's own name, in the language chooser
+language-name = Latviešu
+profile-language = Valoda
+profile-language-browser = Kā iestatīts pārlūkā
+profile-language-save = Saglabāt valodu

@@ -169,3 +169,9 @@ security-would-lock-out = Não guardado: o seu endereço { $ip } não está na n
 security-invalid-network = Não guardado: “{ $entry }” não é um endereço IP nem uma rede (por exemplo 192.0.2.0/24 ou 2001:db8::/32).
 security-list-panel = Painel de agentes
 security-list-api = API
+
+## The language's own name, in the language chooser
+language-name = Português
+profile-language = Idioma
+profile-language-browser = Conforme o navegador
+profile-language-save = Guardar idioma

@@ -3,6 +3,8 @@
 //! lacks; a message missing everywhere shows its id, so a gap is visible, never a crash.
 //! The language comes from the browser's `Accept-Language`.
 
+mod format;
+
 use std::convert::Infallible;
 use std::sync::OnceLock;
 
@@ -105,6 +107,34 @@ impl Locale {
                     .position(|(have, _)| have.language == wanted.language)
             })
             .map_or(Locale::ENGLISH, Locale)
+    }
+
+    /// A date and time (RFC 3339) as this language writes it.
+    pub fn datetime(self, rfc3339: &str) -> String {
+        format::datetime(&self.tag(), rfc3339)
+    }
+
+    /// An integer with this language's thousands separator.
+    pub fn number(self, n: i64) -> String {
+        format::number(&self.tag(), n)
+    }
+
+    /// The language with this tag (`de`), if the pages speak it.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let wanted: LanguageIdentifier = tag.parse().ok()?;
+        catalog()
+            .languages
+            .iter()
+            .position(|(have, _)| have.language == wanted.language)
+            .map(Locale)
+    }
+
+    /// Every language the pages speak: tag and the language's own name.
+    pub fn available() -> Vec<(Locale, String)> {
+        (0..catalog().languages.len())
+            .map(Locale)
+            .map(|l| (l, l.t("language-name")))
+            .collect()
     }
 
     /// The BCP 47 tag, for `<html lang>`.

@@ -9,7 +9,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::SignedIn;
-use super::desk::{status_badge, when};
+use super::desk::status_badge;
 use crate::app::AppState;
 use crate::contacts::{self, ContactError};
 use crate::http::ApiError;
@@ -56,7 +56,7 @@ async fn list(signed_in: SignedIn, Query(params): Query<Params>) -> Result<Page,
                             td { a href={"/agent/contacts/" (person.id)} { (if person.name.is_empty() { "—" } else { person.name.as_str() }) } }
                             td { (person.emails.join(", ")) }
                             td { (person.company) }
-                            td class="nowrap" { (when(&person.created_at)) }
+                            td class="nowrap" { (signed_in.locale.datetime(&person.created_at)) }
                         }
                     }
                 }
@@ -105,7 +105,7 @@ async fn show(signed_in: SignedIn, Path(id): Path<i64>) -> Result<Page, ApiError
             @if !person.company.is_empty() { dt { (t("contacts-company")) } dd { (person.company) } }
             @if !person.address.is_empty() { dt { (t("contacts-address")) } dd { (person.address) } }
             @for (key, value) in &person.custom { dt { (key) } dd { (value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())) } }
-            dt { (t("contacts-since")) } dd { (when(&person.created_at)) }
+            dt { (t("contacts-since")) } dd { (signed_in.locale.datetime(&person.created_at)) }
         }
         h2 { (t("contacts-tickets")) }
         @if their.is_empty() {

@@ -96,15 +96,6 @@ pub(super) fn status_badge(locale: Locale, status: Status) -> Markup {
     html! { span class={"badge status-" (status.as_str())} { (locale.t(&format!("status-{}", status.as_str()))) } }
 }
 
-pub(super) fn when(rfc3339: &str) -> String {
-    rfc3339
-        .replace('T', " ")
-        .trim_end_matches('Z')
-        .chars()
-        .take(16)
-        .collect()
-}
-
 async fn list(
     State(_state): State<AppState>,
     signed_in: SignedIn,
@@ -146,7 +137,7 @@ async fn list(
                         li {
                             a href={"/agent/tickets?view=" (v.id())} aria-current=[(*v == view).then_some("page")] {
                                 span { (t(&format!("view-{}", v.id()))) }
-                                span class="count" { (n) }
+                                span class="count" { (locale.number(i64::try_from(*n).unwrap_or(i64::MAX))) }
                             }
                         }
                     }
@@ -185,7 +176,7 @@ async fn list(
                                         td { (status_badge(locale, ticket.status)) }
                                         td { (t(&format!("priority-{}", ticket.priority.as_str()))) }
                                         td { (ticket.assignee.as_ref().map(|a| a.name.as_str()).unwrap_or("—")) }
-                                        td class="nowrap" { (when(&ticket.updated_at)) }
+                                        td class="nowrap" { (signed_in.locale.datetime(&ticket.updated_at)) }
                                     }
                                 }
                             }

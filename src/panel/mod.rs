@@ -8,6 +8,7 @@ mod contact_pages;
 mod desk;
 mod invite;
 mod keys;
+mod language;
 pub mod live;
 mod login;
 mod login_2fa;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(login::routes())
         .merge(live::routes())
+        .merge(language::routes())
         .merge(desk::routes())
         .merge(contact_pages::routes())
         .merge(ticket_page::routes())
@@ -282,12 +284,17 @@ impl FromRequestParts<AppState> for SignedIn {
             parts.extensions.get::<ClientAddr>().copied(),
             state,
         );
-        let locale = Locale::negotiate(
-            parts
-                .headers
-                .get(axum::http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok()),
-        );
+        let chosen = language::chosen(&db, session.user.id)
+            .await
+            .map_err(ApiError::from)?;
+        let locale = chosen.unwrap_or_else(|| {
+            Locale::negotiate(
+                parts
+                    .headers
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        });
         Ok(SignedIn {
             account,
             db,

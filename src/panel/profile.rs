@@ -16,6 +16,7 @@ use crate::auth::sessions;
 use crate::auth::users::{self, UserError};
 use crate::http::ApiError;
 use crate::http::page::Page;
+use crate::i18n::Locale;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -37,6 +38,7 @@ async fn render(
     let all = sessions::list(&signed_in.db, user.id).await?;
     let csrf = signed_in.session.csrf_token();
     let t = |id: &str| signed_in.locale.t(id);
+    let chosen = super::language::chosen(&signed_in.db, user.id).await?;
     let body = html! {
         h1 { (user.name) }
         p { (user.email) " · " (user.role.as_str()) " · " (signed_in.account.name) }
@@ -45,6 +47,17 @@ async fn render(
         }
         h2 { (t("profile-two-step")) }
         p { a href="/agent/2fa" { (t("profile-two-step-link")) } }
+        h2 { (t("profile-language")) }
+        form method="post" action="/agent/profile/language" class="inline-search" {
+            input type="hidden" name="csrf" value=(csrf);
+            select name="language" aria-label=(t("profile-language")) {
+                option value="" { (t("profile-language-browser")) }
+                @for (language, name) in Locale::available() {
+                    option value=(language.tag()) selected[Some(language) == chosen] { (name) }
+                }
+            }
+            button type="submit" class="secondary" { (t("profile-language-save")) }
+        }
         h2 { (t("profile-sessions")) }
         ul class="sessions" {
             @for s in &all {

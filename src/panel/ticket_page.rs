@@ -12,7 +12,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::SignedIn;
-use super::desk::{status_badge, when};
+use super::desk::status_badge;
 use crate::app::AppState;
 use crate::auth::users;
 use crate::http::ApiError;
@@ -72,7 +72,7 @@ async fn render(
                     span class="code" { (ticket.code) } " "
                     (status_badge(locale, ticket.status)) " · "
                     (t(&format!("channel-{}", ticket.channel.as_str()))) " · "
-                    (locale.t_with("ticket-opened", &[("when", &when(&ticket.created_at))]))
+                    (locale.t_with("ticket-opened", &[("when", &signed_in.locale.datetime(&ticket.created_at))]))
                 }
                 @if let Some(text) = &notice {
                     div class="error" role="alert" { (text) }
@@ -83,7 +83,7 @@ async fn render(
                             div class="message-head" {
                                 strong { (message.author.name) }
                                 @if message.kind == MessageKind::Note { span class="badge note" { (t("ticket-internal-note")) } }
-                                span class="muted" { (when(&message.created_at)) }
+                                span class="muted" { (signed_in.locale.datetime(&message.created_at)) }
                             }
                             div class="message-body" { (message.body) }
                         }
@@ -103,7 +103,7 @@ async fn render(
                     ul {
                         @for event in &history {
                             li {
-                                span class="muted" { (when(&event.at)) } " · " (event.actor.name) " · " (event.field)
+                                span class="muted" { (signed_in.locale.datetime(&event.at)) } " · " (event.actor.name) " · " (event.field)
                                 @if event.from.is_some() || event.to.is_some() {
                                     ": " (event.from.clone().unwrap_or_default()) " → " (event.to.clone().unwrap_or_default())
                                 }

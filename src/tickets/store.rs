@@ -2,7 +2,8 @@
 //! idempotency record in one transaction), reading, listing with filters and a keyset
 //! cursor, changing (each change an event), and adding messages.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -602,16 +603,66 @@ pub async fn get_for_contact(db: &Database, contact: i64, id: i64) -> Result<Tic
     .await
 }
 
-/// The WHERE clause of lists and counts; parameters ?1–?9 and ?11–?12 as `list` binds them.
-const FILTERS: &str = "(?1 = '[]' OR t.status IN (SELECT value FROM json_each(?1)))
-   AND (?2 = 0 OR (?2 = 1 AND t.assignee_id IS NULL) OR (?2 = 2 AND t.assignee_id = ?3))
-   AND (?4 IS NULL OR t.department_id = ?4)
-   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?5))
-   AND (?6 IS NULL OR t.contact_id = ?6)
-   AND (?7 IS NULL OR t.updated_at >= ?7)
-   AND (?8 IS NULL OR t.updated_at < ?8 OR (t.updated_at = ?8 AND t.id < ?9))
-   AND (?11 = 0 OR t.department_id IS NULL OR t.department_id IN
-        (SELECT department_id FROM department_members WHERE user_id = ?12))";
+/// The WHERE clause of a list query and its parameters, with only the conditions in use,
+/// so SQLite can pick the index that fits (a catch-all `?x IS NULL OR …` clause would make
+/// it scan by the ORDER BY index and filter, which is slow for selective filters).
+fn filters(
+    conn: &Connection,
+    viewer: Viewer,
+    query: &ListQuery,
+) -> Result<(String, Vec<SqlValue>), rusqlite::Error> {
+    let mut clauses: Vec<String> = vec!["1".into()];
+    let mut values: Vec<SqlValue> = Vec::new();
+    if !query.statuses.is_empty() {
+        let marks = vec!["?"; query.statuses.len()].join(", ");
+        clauses.push(format!("t.status IN ({marks})"));
+        values.extend(
+            query
+                .statuses
+                .iter()
+                .map(|s| SqlValue::Text(s.as_str().into())),
+        );
+    }
+    match query.assignee {
+        None => {}
+        Some(None) => clauses.push("t.assignee_id IS NULL".into()),
+        Some(Some(id)) => {
+            clauses.push("t.assignee_id = ?".into());
+            values.push(SqlValue::Integer(id));
+        }
+    }
+    if let Some(department) = query.department_id {
+        clauses.push("t.department_id = ?".into());
+        values.push(SqlValue::Integer(department));
+    }
+    if let Some(tag) = &query.tag {
+        clauses.push("t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)".into());
+        values.push(SqlValue::Text(tag.trim().to_lowercase()));
+    }
+    if let Some(contact) = query.contact_id {
+        clauses.push("t.contact_id = ?".into());
+        values.push(SqlValue::Integer(contact));
+    }
+    if let Some(since) = query.updated_since {
+        clauses.push("t.updated_at >= ?".into());
+        values.push(SqlValue::Integer(since));
+    }
+    if let Some((at, id)) = query.after {
+        clauses.push("(t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))".into());
+        values.extend([
+            SqlValue::Integer(at),
+            SqlValue::Integer(at),
+            SqlValue::Integer(id),
+        ]);
+    }
+    if restricted(conn, viewer)? {
+        clauses.push(
+            "(t.department_id IS NULL OR t.department_id IN (SELECT department_id FROM department_members WHERE user_id = ?))".into(),
+        );
+        values.push(SqlValue::Integer(viewer.user_id));
+    }
+    Ok((clauses.join(" AND "), values))
+}
 
 /// How many tickets a list query matches (ignoring its cursor and limit).
 pub async fn count(db: &Database, viewer: Viewer, query: ListQuery) -> Result<u64, TicketError> {
@@ -620,60 +671,14 @@ pub async fn count(db: &Database, viewer: Viewer, query: ListQuery) -> Result<u6
             after: None,
             ..query
         };
-        let sql = format!("SELECT count(*) FROM tickets t WHERE {FILTERS} AND ?10 IS NOT NULL");
-        let bound = bind(&query);
-        let restricted = restricted(conn, viewer)?;
-        let n: i64 = conn.prepare_cached(&sql)?.query_row(
-            params![
-                bound.0,
-                bound.1,
-                bound.2,
-                query.department_id,
-                bound.3,
-                query.contact_id,
-                query.updated_since,
-                bound.4,
-                bound.5,
-                query.limit,
-                restricted,
-                viewer.user_id
-            ],
-            |r| r.get(0),
-        )?;
+        let (clause, values) = filters(conn, viewer, &query)?;
+        let sql = format!("SELECT count(*) FROM tickets t WHERE {clause}");
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(values), |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     })
     .await
-}
-
-/// The derived parameters of a list query: statuses as JSON, the assignee mode and id,
-/// the folded tag, and the cursor.
-fn bind(
-    query: &ListQuery,
-) -> (
-    String,
-    i64,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-) {
-    let statuses: Vec<&str> = query.statuses.iter().map(|s| s.as_str()).collect();
-    let (mode, assignee) = match query.assignee {
-        None => (0, None),
-        Some(None) => (1, None),
-        Some(Some(id)) => (2, Some(id)),
-    };
-    let (after_at, after_id) = query
-        .after
-        .map_or((None, None), |(at, id)| (Some(at), Some(id)));
-    (
-        serde_json::to_string(&statuses).unwrap_or_else(|_| "[]".into()),
-        mode,
-        assignee,
-        query.tag.as_ref().map(|t| t.trim().to_lowercase()),
-        after_at,
-        after_id,
-    )
 }
 
 /// Tickets newest-changed first, filtered; the last one's `(updated_at, id)` continues.
@@ -683,27 +688,12 @@ pub async fn list(
     query: ListQuery,
 ) -> Result<Vec<Ticket>, TicketError> {
     db.read(move |conn| -> Result<_, TicketError> {
-        let bound = bind(&query);
-        let sql = format!("SELECT t.id FROM tickets t WHERE {FILTERS} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?10");
+        let (clause, mut values) = filters(conn, viewer, &query)?;
+        values.push(SqlValue::Integer(i64::from(query.limit)));
+        let sql = format!("SELECT t.id FROM tickets t WHERE {clause} ORDER BY t.updated_at DESC, t.id DESC LIMIT ?");
         let ids: Vec<i64> = conn
             .prepare_cached(&sql)?
-            .query_map(
-                params![
-                    bound.0,
-                    bound.1,
-                    bound.2,
-                    query.department_id,
-                    bound.3,
-                    query.contact_id,
-                    query.updated_since,
-                    bound.4,
-                    bound.5,
-                    query.limit,
-                    restricted(conn, viewer)?,
-                    viewer.user_id
-                ],
-                |r| r.get(0),
-            )?
+            .query_map(params_from_iter(values), |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
