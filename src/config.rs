@@ -30,6 +30,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub storage: StorageConfig,
     pub audit: AuditConfig,
+    pub attachments: AttachmentsConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -138,6 +139,23 @@ impl Default for AuditConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttachmentsConfig {
+    /// The largest file accepted as one attachment, in bytes. `http.max_body_bytes` stays
+    /// the outer bound of every request: the limit applied is the smaller of the two
+    /// (`Config::attachment_max_bytes`).
+    pub max_bytes: u64,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        AttachmentsConfig {
+            max_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
 /// The longest `audit.retention_days` accepted (100 years); anything longer is a typo.
 pub const MAX_AUDIT_RETENTION_DAYS: u32 = 36_500;
 
@@ -155,6 +173,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             storage: StorageConfig::default(),
             audit: AuditConfig::default(),
+            attachments: AttachmentsConfig::default(),
         }
     }
 }
@@ -273,6 +292,12 @@ impl Config {
             .collect()
     }
 
+    /// The largest attachment accepted: `attachments.max_bytes`, within the outer bound of
+    /// every request, `http.max_body_bytes`.
+    pub fn attachment_max_bytes(&self) -> u64 {
+        self.attachments.max_bytes.min(self.http.max_body_bytes)
+    }
+
     pub fn redirect_listen(&self) -> Option<SocketAddr> {
         self.http.redirect_listen.parse().ok()
     }
@@ -362,6 +387,7 @@ impl Config {
                 ),
             ));
         }
+        positive("attachments.max_bytes", self.attachments.max_bytes)?;
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(("log.level", format!("not a valid log filter: {e}")));
         }
@@ -551,6 +577,45 @@ mod tests {
             "environment variable HELPDESKD_AUDIT_RETENTION_DAYS"
         );
         assert_eq!(err.key.as_deref(), Some("audit.retention_days"));
+    }
+
+    #[test]
+    fn attachments_max_bytes_has_a_default_is_validated_and_overridable() {
+        assert_eq!(
+            load_text("", &[]).unwrap().attachments.max_bytes,
+            26_214_400
+        );
+        let config = load_text(
+            "[attachments]\nmax_bytes = 1000\n",
+            &[("HELPDESKD_ATTACHMENTS_MAX_BYTES", "2048")],
+        )
+        .unwrap();
+        assert_eq!(config.attachments.max_bytes, 2048);
+
+        let err = load_text("[attachments]\nmax_bytes = 0\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("attachments.max_bytes"));
+        // http.max_body_bytes stays the outer bound: a lower one (a configuration that was
+        // valid before attachments existed) still loads, and bounds attachments too.
+        let config = load_text("[http]\nmax_body_bytes = 1048576\n", &[]).unwrap();
+        assert_eq!(config.attachment_max_bytes(), 1_048_576);
+        let config = load_text(
+            "[http]\nmax_body_bytes = 50000000\n[attachments]\nmax_bytes = 40000000\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.attachment_max_bytes(), 40_000_000);
+        assert_eq!(
+            load_text("", &[]).unwrap().attachment_max_bytes(),
+            26_214_400
+        );
+        let err = load_text("[attachments]\nmax_size = 5\n", &[]).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("attachments.max_size"));
+        let err = load_text("", &[("HELPDESKD_ATTACHMENTS_MAX_BYTES", "big")]).unwrap_err();
+        assert_eq!(
+            err.origin,
+            "environment variable HELPDESKD_ATTACHMENTS_MAX_BYTES"
+        );
+        assert_eq!(err.key.as_deref(), Some("attachments.max_bytes"));
     }
 
     #[test]
