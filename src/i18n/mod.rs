@@ -31,6 +31,8 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../../locales/de/panel.ftl"),
             include_str!("../../locales/de/panel-tools.ftl"),
+            include_str!("../../locales/de/panel-desk.ftl"),
+            include_str!("../../locales/de/portal.ftl"),
         ],
     ),
     (
@@ -38,6 +40,8 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../../locales/cs/panel.ftl"),
             include_str!("../../locales/cs/panel-tools.ftl"),
+            include_str!("../../locales/cs/panel-desk.ftl"),
+            include_str!("../../locales/cs/portal.ftl"),
         ],
     ),
     (
@@ -45,6 +49,8 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../../locales/pt/panel.ftl"),
             include_str!("../../locales/pt/panel-tools.ftl"),
+            include_str!("../../locales/pt/panel-desk.ftl"),
+            include_str!("../../locales/pt/portal.ftl"),
         ],
     ),
     (
@@ -52,6 +58,8 @@ const SOURCES: &[(&str, &[&str])] = &[
         &[
             include_str!("../../locales/lv/panel.ftl"),
             include_str!("../../locales/lv/panel-tools.ftl"),
+            include_str!("../../locales/lv/panel-desk.ftl"),
+            include_str!("../../locales/lv/portal.ftl"),
         ],
     ),
 ];

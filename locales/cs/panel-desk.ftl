@@ -1,0 +1,78 @@
+# Pracovní prostor agentů česky (vykání): seznamy tiketů, tiket, kontakty. Ids jako
+# v locales/en/panel-desk.ftl.
+
+nav-tickets = Tikety
+nav-contacts = Kontakty
+
+## Views
+desk-views = Pohledy
+desk-search = Hledat tikety
+desk-search-placeholder = Hledat tikety… (/)
+desk-shortcuts = Klávesové zkratky
+shortcut-search = hledat
+shortcut-move = další / předchozí tiket
+shortcut-open = otevřít vybraný tiket
+shortcut-reply = napsat odpověď
+shortcut-back = zpět na seznam
+desk-empty = Nejsou tu žádné tikety.
+desk-older = Starší
+desk-col-subject = Předmět
+desk-col-contact = Kontakt
+desk-col-status = Stav
+desk-col-priority = Priorita
+desk-col-assignee = Řešitel
+desk-col-updated = Aktualizováno
+view-mine = Moje otevřené tikety
+view-unassigned = Nepřiřazené
+view-open = Otevřené
+view-pending = Čekající
+view-resolved = Vyřešené
+view-spam = Spam
+view-trash = Koš
+view-all = Všechny tikety
+
+## Values
+status-new = Nový
+status-open = Otevřený
+status-pending = Čekající
+status-resolved = Vyřešený
+status-spam = Spam
+status-trash = V koši
+priority-low = Nízká
+priority-normal = Normální
+priority-high = Vysoká
+priority-urgent = Naléhavá
+channel-email = E-mail
+channel-chat = Chat
+channel-web = Webový formulář
+channel-api = API
+channel-phone = Telefon
+
+## A ticket
+ticket-back = Tikety
+ticket-not-found = Takový tiket neexistuje, nebo patří oddělení, jehož nejste členem.
+ticket-opened = vytvořen { $when }
+ticket-internal-note = Interní poznámka
+ticket-reply-label = Odpovězte zákazníkovi, nebo napište interní poznámku
+ticket-send-reply = Odeslat odpověď
+ticket-add-note = Přidat interní poznámku
+ticket-empty-message = Nejprve něco napište.
+ticket-history = Historie
+ticket-unassigned = Nepřiřazeno
+ticket-tags = Štítky
+ticket-save = Uložit
+ticket-other-tickets = Tikety tohoto kontaktu
+
+## Contacts
+contacts-title = Kontakty
+contacts-find-email = Hledat podle e-mailu
+contacts-find = Hledat
+contacts-none = Zatím žádné kontakty.
+contacts-not-found = Takový kontakt neexistuje.
+contacts-company = Firma
+contacts-since = Evidován od
+contacts-phones = Telefon
+contacts-address = Adresa
+contacts-tickets = Tikety
+
+# language-name a profile-language* už jsou v locales/cs/panel.ftl.

@@ -1,0 +1,78 @@
+# Der Arbeitsbereich der Agenten auf Deutsch (Anrede: „Sie“): Ticketlisten, ein Ticket,
+# Kontakte. Ids wie in locales/en/panel-desk.ftl.
+
+nav-tickets = Tickets
+nav-contacts = Kontakte
+
+## Views
+desk-views = Ansichten
+desk-search = Tickets durchsuchen
+desk-search-placeholder = Tickets durchsuchen… (/)
+desk-shortcuts = Tastenkürzel
+shortcut-search = suchen
+shortcut-move = nächstes / vorheriges Ticket
+shortcut-open = ausgewähltes Ticket öffnen
+shortcut-reply = Antwort schreiben
+shortcut-back = zurück zur Liste
+desk-empty = Hier gibt es keine Tickets.
+desk-older = Ältere
+desk-col-subject = Betreff
+desk-col-contact = Kontakt
+desk-col-status = Status
+desk-col-priority = Priorität
+desk-col-assignee = Zuständig
+desk-col-updated = Aktualisiert
+view-mine = Meine offenen Tickets
+view-unassigned = Nicht zugewiesen
+view-open = Offen
+view-pending = Wartend
+view-resolved = Gelöst
+view-spam = Spam
+view-trash = Papierkorb
+view-all = Alle Tickets
+
+## Values
+status-new = Neu
+status-open = Offen
+status-pending = Wartend
+status-resolved = Gelöst
+status-spam = Spam
+status-trash = Im Papierkorb
+priority-low = Niedrig
+priority-normal = Normal
+priority-high = Hoch
+priority-urgent = Dringend
+channel-email = E-Mail
+channel-chat = Chat
+channel-web = Webformular
+channel-api = API
+channel-phone = Telefon
+
+## A ticket
+ticket-back = Tickets
+ticket-not-found = Dieses Ticket gibt es nicht, oder es gehört zu einer Abteilung, der Sie nicht angehören.
+ticket-opened = eröffnet am { $when }
+ticket-internal-note = Interne Notiz
+ticket-reply-label = Antworten Sie dem Kunden oder schreiben Sie eine interne Notiz
+ticket-send-reply = Antwort senden
+ticket-add-note = Interne Notiz hinzufügen
+ticket-empty-message = Schreiben Sie zuerst etwas.
+ticket-history = Verlauf
+ticket-unassigned = Nicht zugewiesen
+ticket-tags = Schlagwörter
+ticket-save = Speichern
+ticket-other-tickets = Tickets dieses Kontakts
+
+## Contacts
+contacts-title = Kontakte
+contacts-find-email = Nach E-Mail-Adresse suchen
+contacts-find = Suchen
+contacts-none = Noch keine Kontakte.
+contacts-not-found = Diesen Kontakt gibt es nicht.
+contacts-company = Firma
+contacts-since = Kontakt seit
+contacts-phones = Telefon
+contacts-address = Adresse
+contacts-tickets = Tickets
+
+# language-name und profile-language* stehen bereits in locales/de/panel.ftl.

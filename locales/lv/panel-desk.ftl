@@ -1,0 +1,78 @@
+# Aģentu darba vieta latviski (uzruna: „jūs“): pieteikumu saraksti, pieteikums,
+# kontakti. Ids kā failā locales/en/panel-desk.ftl.
+
+nav-tickets = Pieteikumi
+nav-contacts = Kontakti
+
+## Views
+desk-views = Skati
+desk-search = Meklēt pieteikumus
+desk-search-placeholder = Meklēt pieteikumus… (/)
+desk-shortcuts = Īsinājumtaustiņi
+shortcut-search = meklēt
+shortcut-move = nākamais / iepriekšējais pieteikums
+shortcut-open = atvērt atlasīto pieteikumu
+shortcut-reply = rakstīt atbildi
+shortcut-back = atpakaļ uz sarakstu
+desk-empty = Šeit nav neviena pieteikuma.
+desk-older = Vecāki
+desk-col-subject = Temats
+desk-col-contact = Kontakts
+desk-col-status = Statuss
+desk-col-priority = Prioritāte
+desk-col-assignee = Atbildīgais
+desk-col-updated = Atjaunināts
+view-mine = Mani atvērtie pieteikumi
+view-unassigned = Nepiešķirtie
+view-open = Atvērtie
+view-pending = Gaidošie
+view-resolved = Atrisinātie
+view-spam = Surogātpasts
+view-trash = Miskaste
+view-all = Visi pieteikumi
+
+## Values
+status-new = Jauns
+status-open = Atvērts
+status-pending = Gaida
+status-resolved = Atrisināts
+status-spam = Surogātpasts
+status-trash = Miskastē
+priority-low = Zema
+priority-normal = Parasta
+priority-high = Augsta
+priority-urgent = Steidzama
+channel-email = E-pasts
+channel-chat = Tērzēšana
+channel-web = Tīmekļa veidlapa
+channel-api = API
+channel-phone = Tālrunis
+
+## A ticket
+ticket-back = Pieteikumi
+ticket-not-found = Šāda pieteikuma nav, vai arī tas pieder nodaļai, kurā jūs neesat.
+ticket-opened = izveidots { $when }
+ticket-internal-note = Iekšēja piezīme
+ticket-reply-label = Atbildiet klientam vai uzrakstiet iekšēju piezīmi
+ticket-send-reply = Nosūtīt atbildi
+ticket-add-note = Pievienot iekšēju piezīmi
+ticket-empty-message = Vispirms kaut ko uzrakstiet.
+ticket-history = Vēsture
+ticket-unassigned = Nav piešķirts
+ticket-tags = Birkas
+ticket-save = Saglabāt
+ticket-other-tickets = Šī kontakta pieteikumi
+
+## Contacts
+contacts-title = Kontakti
+contacts-find-email = Meklēt pēc e-pasta
+contacts-find = Meklēt
+contacts-none = Vēl nav neviena kontakta.
+contacts-not-found = Šāda kontakta nav.
+contacts-company = Uzņēmums
+contacts-since = Kontakts kopš
+contacts-phones = Tālrunis
+contacts-address = Adrese
+contacts-tickets = Pieteikumi
+
+# language-name un profile-language* jau ir failā locales/lv/panel.ftl.

@@ -1,0 +1,79 @@
+# A área de trabalho dos agentes em português (norma europeia, legível no Brasil;
+# tratamento impessoal): listas de tickets, um ticket, contactos. Ids como em
+# locales/en/panel-desk.ftl.
+
+nav-tickets = Tickets
+nav-contacts = Contactos
+
+## Views
+desk-views = Vistas
+desk-search = Pesquisar tickets
+desk-search-placeholder = Pesquisar tickets… (/)
+desk-shortcuts = Atalhos de teclado
+shortcut-search = pesquisar
+shortcut-move = ticket seguinte / anterior
+shortcut-open = abrir o ticket selecionado
+shortcut-reply = escrever uma resposta
+shortcut-back = voltar à lista
+desk-empty = Não há tickets aqui.
+desk-older = Mais antigos
+desk-col-subject = Assunto
+desk-col-contact = Contacto
+desk-col-status = Estado
+desk-col-priority = Prioridade
+desk-col-assignee = Responsável
+desk-col-updated = Atualizado
+view-mine = Os meus tickets abertos
+view-unassigned = Sem responsável
+view-open = Abertos
+view-pending = Pendentes
+view-resolved = Resolvidos
+view-spam = Spam
+view-trash = Lixo
+view-all = Todos os tickets
+
+## Values
+status-new = Novo
+status-open = Aberto
+status-pending = Pendente
+status-resolved = Resolvido
+status-spam = Spam
+status-trash = No lixo
+priority-low = Baixa
+priority-normal = Normal
+priority-high = Alta
+priority-urgent = Urgente
+channel-email = E-mail
+channel-chat = Chat
+channel-web = Formulário web
+channel-api = API
+channel-phone = Telefone
+
+## A ticket
+ticket-back = Tickets
+ticket-not-found = Este ticket não existe ou pertence a um departamento do qual não faz parte.
+ticket-opened = aberto em { $when }
+ticket-internal-note = Nota interna
+ticket-reply-label = Responda ao cliente ou escreva uma nota interna
+ticket-send-reply = Enviar resposta
+ticket-add-note = Adicionar nota interna
+ticket-empty-message = Escreva algo primeiro.
+ticket-history = Histórico
+ticket-unassigned = Sem responsável
+ticket-tags = Etiquetas
+ticket-save = Guardar
+ticket-other-tickets = Tickets deste contacto
+
+## Contacts
+contacts-title = Contactos
+contacts-find-email = Procurar por e-mail
+contacts-find = Procurar
+contacts-none = Ainda não há contactos.
+contacts-not-found = Este contacto não existe.
+contacts-company = Empresa
+contacts-since = Contacto desde
+contacts-phones = Telefone
+contacts-address = Endereço
+contacts-tickets = Tickets
+
+# language-name e profile-language* já estão em locales/pt/panel.ftl.
