@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod clock;

@@ -14,7 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
-use crate::{accounts, audit, auth, contacts, panel, portal, setup, tickets};
+use crate::{accounts, attachments, audit, auth, contacts, panel, portal, setup, tickets};
 
 pub fn build(state: AppState, config: &Config) -> Router {
     let request_timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -30,6 +30,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(contacts::routes::routes())
         .merge(tickets::routes::routes())
         .merge(tickets::departments::routes())
+        .merge(attachments::routes::routes(state.clone()))
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())
         .merge(setup::routes::routes())

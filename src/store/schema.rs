@@ -332,4 +332,35 @@ CREATE TABLE portal_sessions (
 CREATE INDEX portal_sessions_contact ON portal_sessions(contact_id);
 "#,
     },
+    Migration {
+        version: 10,
+        sql: r#"
+-- Files attached to tickets (and optionally to one message of the ticket). The bytes live
+-- in this encrypted database, never as plain files: in `attachment_chunks`, 256 KiB each,
+-- so no value is huge and a download streams chunk by chunk. `content_type` is sniffed
+-- from the bytes (what is served); `declared_type` is what the uploader said (kept, never
+-- trusted). They go with their ticket.
+CREATE TABLE attachments (
+    id                     INTEGER PRIMARY KEY,
+    ticket_id              INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    message_id             INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    filename               TEXT NOT NULL,
+    content_type           TEXT NOT NULL,
+    declared_type          TEXT NOT NULL DEFAULT '',
+    size                   INTEGER NOT NULL CHECK (size >= 0),
+    sha256                 TEXT NOT NULL CHECK (length(sha256) = 64),
+    created_at             INTEGER NOT NULL,
+    uploaded_by_user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    uploaded_by_contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL
+) STRICT;
+CREATE INDEX attachments_ticket ON attachments(ticket_id, id);
+CREATE INDEX attachments_message ON attachments(message_id) WHERE message_id IS NOT NULL;
+CREATE TABLE attachment_chunks (
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL CHECK (seq >= 0),
+    data          BLOB NOT NULL,
+    PRIMARY KEY (attachment_id, seq)
+) STRICT;
+"#,
+    },
 ];
