@@ -16,7 +16,11 @@ fn error_response(description: &str) -> Value {
 
 pub fn spec() -> Value {
     let mut spec = base();
-    for more in [security_paths(), super::openapi_desk::paths()] {
+    for more in [
+        security_paths(),
+        super::openapi_desk::paths(),
+        attachment_paths(),
+    ] {
         if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), more) {
             paths.extend(more);
         }
@@ -105,6 +109,73 @@ fn security_paths() -> Value {
             "summary": "Revoke an invitation; its link stops working",
             "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
             "responses": {"204": {"description": "Revoked"}, "404": error_response("No such invitation")}
+        }}
+    })
+}
+
+/// A file as the attachment routes describe it (never its bytes).
+fn attachment_schema() -> Value {
+    json!({"type": "object",
+        "required": ["id", "ticket_id", "message_id", "filename", "content_type", "declared_type", "size", "sha256", "created_at", "uploaded_by", "url", "preview_url"],
+        "properties": {
+            "id": {"type": "integer"}, "ticket_id": {"type": "integer"},
+            "message_id": {"type": ["integer", "null"]},
+            "filename": {"type": "string", "maxLength": 255, "description": "sanitized: no path, no control characters, at most 255 bytes"},
+            "content_type": {"type": "string", "description": "sniffed from the bytes; application/octet-stream when unknown"},
+            "declared_type": {"type": "string", "description": "the uploader's Content-Type, informational only"},
+            "size": {"type": "integer", "minimum": 1},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "uploaded_by": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["type", "id"], "properties": {
+                "type": {"enum": ["agent", "contact"]}, "id": {"type": "integer"}}}]},
+            "url": {"type": "string", "description": "GET it to download"},
+            "preview_url": {"type": ["string", "null"], "description": "only for PNG, JPEG, GIF and WebP"}}})
+}
+
+/// Attachments of tickets: upload, list, download, preview.
+fn attachment_paths() -> Value {
+    let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]);
+    let file_headers = json!({
+        "Content-Disposition": {"schema": {"type": "string"}, "description": "attachment (preview: inline); filename=\"ASCII stand-in\"; filename*=UTF-8''… (RFC 6266, RFC 8187)"},
+        "X-Content-Type-Options": {"schema": {"const": "nosniff"}},
+        "Content-Security-Policy": {"schema": {"const": "sandbox; default-src 'none'"}},
+        "Cache-Control": {"schema": {"const": "private, no-store"}}
+    });
+    json!({
+        "/api/v1/tickets/{id}/attachments": {
+            "parameters": id,
+            "get": {"summary": "The ticket's attachments, oldest first",
+                "responses": {"200": {"description": "Attachments", "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["attachments"], "properties": {"attachments": {"type": "array", "items": attachment_schema()}}}}}},
+                    "404": error_response("No such ticket, or one the caller may not see")}},
+            "post": {"summary": "Attach a file: the raw bytes are the body (at most attachments.max_bytes, default 25 MiB, within http.max_body_bytes); stored encrypted in the account's database",
+                "parameters": [
+                    {"name": "filename", "in": "query", "schema": {"type": "string"}, "description": "the file's name; else from a `Content-Disposition: attachment; filename=\"…\"` (or filename*=UTF-8''…) request header; else `attachment`"},
+                    {"name": "message_id", "in": "query", "schema": {"type": "integer"}, "description": "a message of this ticket the file belongs to"},
+                    {"name": "Content-Disposition", "in": "header", "schema": {"type": "string"}}
+                ],
+                "requestBody": {"required": true, "description": "the file; Content-Type is its declared type (kept, never trusted: the served type is sniffed)",
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"201": {"description": "Stored (durably, before this answer)",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": attachment_schema()}}},
+                    "400": error_response("Unknown query parameter, or a body that could not be read"),
+                    "404": error_response("No such ticket, or one the caller may not see"),
+                    "413": error_response("Larger than the limit (named in the message); refused as soon as the count passes it"),
+                    "422": error_response("Empty body, or message_id not of this ticket")}}
+        },
+        "/api/v1/attachments/{id}": {"parameters": id, "get": {
+            "summary": "Download: streamed, Content-Type the sniffed type (HTML, XML, SVG and scripts as application/octet-stream), always as an attachment",
+            "responses": {"200": {"description": "The file's bytes", "headers": file_headers,
+                    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+                "404": error_response("No such attachment, or one of a ticket the caller may not see")}
+        }},
+        "/api/v1/attachments/{id}/preview": {"parameters": id, "get": {
+            "summary": "Inline preview, only of PNG, JPEG, GIF and WebP images (never SVG)",
+            "responses": {"200": {"description": "The image, inline, with its sniffed type", "headers": file_headers,
+                    "content": {"image/png": {}, "image/jpeg": {}, "image/gif": {}, "image/webp": {}}},
+                "404": error_response("No such attachment, or one of a ticket the caller may not see"),
+                "415": error_response("Not an image that may be shown inline")}
         }}
     })
 }

@@ -10,6 +10,7 @@ mod harness;
 mod tls_client;
 
 mod accounts;
+mod attachments;
 mod audit;
 mod browser;
 mod cli;
