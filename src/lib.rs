@@ -14,6 +14,7 @@ pub mod logging;
 pub mod metrics;
 pub mod panel;
 pub mod portal;
+pub mod search;
 pub mod server;
 pub mod setup;
 pub mod store;

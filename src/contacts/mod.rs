@@ -354,6 +354,9 @@ pub async fn update(
         if let Some(emails) = &emails {
             set_emails(conn, id, emails)?;
         }
+        if name.is_some() || emails.is_some() {
+            crate::search::index_contact(conn, id)?;
+        }
         load(conn, id)?.ok_or(ContactError::NotFound(id))
     })
     .await
@@ -397,6 +400,7 @@ pub async fn merge(db: &Database, now: i64, from: i64, into: i64) -> Result<Cont
             ],
         )?;
         conn.execute("DELETE FROM contacts WHERE id = ?1", [from])?;
+        crate::search::index_contact(conn, into)?;
         load(conn, into)?.ok_or(ContactError::NotFound(into))
     })
     .await

@@ -14,6 +14,7 @@ use super::{health, middleware};
 use crate::app::AppState;
 use crate::config::Config;
 use crate::http::{error, openapi, page};
+use crate::search;
 use crate::{accounts, attachments, audit, auth, contacts, panel, portal, setup, tickets};
 
 pub fn build(state: AppState, config: &Config) -> Router {
@@ -30,6 +31,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(contacts::routes::routes())
         .merge(tickets::routes::routes())
         .merge(tickets::departments::routes())
+        .merge(search::routes::routes())
         .merge(attachments::routes::routes(state.clone()))
         .merge(audit::routes::routes())
         .merge(auth::routes::routes())

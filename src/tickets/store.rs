@@ -184,7 +184,7 @@ fn custom(map: &Map<String, Value>) -> Result<String, TicketError> {
     Ok(json)
 }
 
-fn restricted(conn: &Connection, viewer: Viewer) -> Result<bool, rusqlite::Error> {
+pub(crate) fn restricted(conn: &Connection, viewer: Viewer) -> Result<bool, rusqlite::Error> {
     if viewer.role >= Role::Admin {
         return Ok(false);
     }
@@ -197,7 +197,7 @@ fn restricted(conn: &Connection, viewer: Viewer) -> Result<bool, rusqlite::Error
 
 /// The SQL condition that limits `t` (a tickets row) to what the viewer may see: `?R` is
 /// whether departments are restricted for them, `?U` their user id.
-const VISIBLE: &str = "(?R = 0 OR t.department_id IS NULL OR t.department_id IN
+pub(crate) const VISIBLE: &str = "(?R = 0 OR t.department_id IS NULL OR t.department_id IN
     (SELECT department_id FROM department_members WHERE user_id = ?U))";
 
 fn visible(conn: &Connection, viewer: Viewer, id: i64) -> Result<bool, rusqlite::Error> {
@@ -376,6 +376,7 @@ async fn insert(
                 "INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (?1, 'customer', ?2, ?3, ?4)",
             )?
             .execute(params![id, contact, message, now])?;
+            crate::search::index_ticket(conn, id)?;
             set_tags(conn, id, &tags)?;
             event(conn, id, now, actor, "created", None, Some(new.channel.as_str()))?;
             if let Some(idem) = &idempotency {
@@ -814,6 +815,9 @@ pub async fn update(
                 changed = true;
             }
         }
+        if subject.as_ref().is_some_and(|s| *s != before.subject) {
+            crate::search::index_ticket(conn, id)?;
+        }
         if changed {
             conn.execute(
                 "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
@@ -884,6 +888,7 @@ pub async fn add_message(
         )?
         .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
         let message_id = conn.last_insert_rowid();
+        crate::search::index_ticket(conn, id)?;
         let next = match (kind, status) {
             (MessageKind::Customer, Status::Pending | Status::Resolved) => Some(Status::Open),
             (MessageKind::Reply, Status::New) => Some(Status::Open),

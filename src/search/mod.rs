@@ -1,0 +1,671 @@
+//! Full-text search over tickets: subjects, the thread's text, and the contact's name and
+//! emails, with SQLite FTS5 inside the account's encrypted database (`ticket_search`, one
+//! row per ticket; see the migration in `store/schema.rs` for why it is contentless), and
+//! saved searches ("views") per agent in `views`.
+//!
+//! The index is kept current inside the writes that change what it holds: `tickets::create`,
+//! `tickets::update` (subject), `tickets::add_message`, `contacts::update` (name, emails) and
+//! `contacts::merge` call `index_ticket` / `index_contact` in their own transaction, so a
+//! committed change is searchable at once and a failed one leaves the index as it was.
+//!
+//! Folding: unicode61 with `remove_diacritics 2` folds case and accents ("Žluťoučký" →
+//! "zlutoucky", "ö" → "o") but leaves letters that have no decomposition ("ß", "æ", "ø",
+//! "ł", …). `fold` maps those, and every text goes through it before FTS5 sees it: what is
+//! indexed and what is searched for, so "große" and "grosse" both find "Größe".
+//!
+//! Queries: user input never reaches FTS5 as syntax. Each whitespace-separated term becomes
+//! a quoted phrase (`"…"`, inner quotes doubled); terms without a letter or digit are dropped
+//! (an empty phrase would match nothing); the last term, and any term typed with a trailing
+//! `*`, match as a prefix. Results are ranked by bm25 (subject 10, people 4, body 1) and
+//! then by recency; without `q` (a view without text) they are newest-changed first.
+
+pub mod routes;
+pub mod views;
+
+use std::borrow::Cow;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use crate::clock::rfc3339;
+use crate::contacts;
+use crate::store::{Database, StoreError};
+use crate::tickets::{Channel, Named, Priority, Status, Ticket, Viewer};
+
+pub use views::{NewView, View, ViewPatch, ViewQuery};
+
+/// The letters unicode61 does not decompose, and what they fold to. `store/schema.rs` has
+/// the same mapping as a `replace()` chain (for tickets indexed by the migration); a test
+/// keeps the two equal.
+pub const FOLDS: &[(char, &str)] = &[
+    ('ß', "ss"),
+    ('ẞ', "ss"),
+    ('æ', "ae"),
+    ('Æ', "ae"),
+    ('œ', "oe"),
+    ('Œ', "oe"),
+    ('ø', "o"),
+    ('Ø', "o"),
+    ('đ', "d"),
+    ('Đ', "d"),
+    ('ł', "l"),
+    ('Ł', "l"),
+    ('ı', "i"),
+];
+
+/// At most this much of one message's text is indexed (the rest of a pasted log or a long
+/// signature adds little); bytes, cut at a character boundary.
+pub const MESSAGE_BUDGET: usize = 32 * 1024;
+/// At most this much of a ticket's thread is indexed: the first message and then the newest
+/// ones, so reindexing a ticket costs the same however long its thread grows.
+pub const TICKET_BUDGET: usize = 512 * 1024;
+/// Terms of a query beyond this many are ignored.
+pub const MAX_TERMS: usize = 32;
+/// `q` longer than this (in characters) is cut.
+pub const MAX_QUERY: usize = 1_000;
+/// A prefix must have at least this many characters (a shorter one would expand to a large
+/// part of the vocabulary); a shorter term matches as a whole word.
+pub const MIN_PREFIX: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("`q` must contain something to search for")]
+    EmptyQuery,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("`cursor` must be the `next` value of a previous page of the same query")]
+    BadCursor,
+    #[error("no view with id {0}")]
+    NotFound(String),
+    #[error("built-in views cannot be changed or deleted")]
+    BuiltIn,
+    #[error("you already have a view named `{0}`")]
+    NameTaken(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for SearchError {
+    fn from(e: rusqlite::Error) -> Self {
+        SearchError::Store(e.into())
+    }
+}
+
+/// Maps the letters unicode61 leaves alone (`FOLDS`) to the ASCII they are searched by.
+/// Case and other accents are left to the tokenizer.
+pub fn fold(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| FOLDS.iter().any(|(from, _)| *from == c))
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match FOLDS.iter().find(|(from, _)| *from == c) {
+            Some((_, to)) => out.push_str(to),
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// In a transaction: rebuilds ticket `ticket_id`'s row of the index from the tables (or
+/// removes it if the ticket is gone). Its cost is bounded by `TICKET_BUDGET`, not by the
+/// length of the thread.
+pub fn index_ticket(conn: &Connection, ticket_id: i64) -> Result<(), rusqlite::Error> {
+    let head: Option<(String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT t.subject, c.name,
+                    (SELECT group_concat(e.email, ' ') FROM contact_emails e WHERE e.contact_id = c.id)
+             FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((subject, name, emails)) = head else {
+        conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?
+            .execute([ticket_id])?;
+        return Ok(());
+    };
+    let body = thread_text(conn, ticket_id)?;
+    let people = format!("{name} {}", emails.unwrap_or_default());
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO ticket_search (rowid, subject, body, people) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        ticket_id,
+        fold(&subject),
+        fold(&body),
+        fold(&people)
+    ])?;
+    Ok(())
+}
+
+/// In a transaction: reindexes every ticket of contact `contact_id` (after its name or
+/// emails changed, or another contact was merged into it).
+pub fn index_contact(conn: &Connection, contact_id: i64) -> Result<(), rusqlite::Error> {
+    let ids: Vec<i64> = conn
+        .prepare_cached("SELECT id FROM tickets WHERE contact_id = ?1")?
+        .query_map([contact_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        index_ticket(conn, id)?;
+    }
+    Ok(())
+}
+
+/// The thread's text as indexed: the first message, then the newest ones back in time
+/// until `TICKET_BUDGET` is spent; each message cleaned (`message_text`).
+fn thread_text(conn: &Connection, ticket_id: i64) -> Result<String, rusqlite::Error> {
+    // substr counts characters; MESSAGE_BUDGET characters hold at least MESSAGE_BUDGET bytes.
+    let mut newest = conn.prepare_cached(
+        "SELECT id, substr(body, 1, ?2), is_html FROM messages WHERE ticket_id = ?1 ORDER BY id DESC",
+    )?;
+    let mut rows = newest.query(params![ticket_id, MESSAGE_BUDGET as i64])?;
+    let mut parts: Vec<String> = Vec::new();
+    let mut spent = 0;
+    let mut oldest = None;
+    while let Some(row) = rows.next()? {
+        let text = message_text(&row.get::<_, String>(1)?, row.get::<_, i64>(2)? != 0);
+        spent += text.len() + 1;
+        parts.push(text);
+        oldest = Some(row.get::<_, i64>(0)?);
+        if spent >= TICKET_BUDGET {
+            break;
+        }
+    }
+    drop(rows);
+    // The first message states what the ticket is about: it is indexed even when the
+    // budget ran out before reaching it.
+    if let Some(oldest) = oldest {
+        let first: Option<(String, i64)> = conn
+            .prepare_cached(
+                "SELECT substr(body, 1, ?3), is_html FROM messages
+                 WHERE ticket_id = ?1 AND id < ?2 ORDER BY id LIMIT 1",
+            )?
+            .query_row(params![ticket_id, oldest, MESSAGE_BUDGET as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((body, html)) = first {
+            parts.push(message_text(&body, html != 0));
+        }
+    }
+    parts.reverse();
+    Ok(parts.join("\n"))
+}
+
+/// What of one message is worth indexing: tags of an HTML body become spaces (and the
+/// commonest entities their characters); lines quoted from earlier mail (`>`) are left out,
+/// as the thread holds them already; at most `MESSAGE_BUDGET` bytes.
+fn message_text(body: &str, html: bool) -> String {
+    let plain: Cow<'_, str> = if html {
+        Cow::Owned(strip_tags(body))
+    } else {
+        Cow::Borrowed(body)
+    };
+    let mut out = String::with_capacity(plain.len().min(MESSAGE_BUDGET));
+    for line in plain.lines() {
+        if line.trim_start().starts_with('>') {
+            continue;
+        }
+        if out.len() + line.len() + 1 > MESSAGE_BUDGET {
+            let room = MESSAGE_BUDGET.saturating_sub(out.len());
+            let mut cut = room.min(line.len());
+            while !line.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&line[..cut]);
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match (in_tag, c) {
+            (false, '<') => in_tag = true,
+            (true, '>') => {
+                in_tag = false;
+                out.push(' ');
+            }
+            (false, c) => out.push(c),
+            (true, _) => {}
+        }
+    }
+    for (entity, c) in [
+        ("&nbsp;", " "),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ] {
+        if out.contains(entity) {
+            out = out.replace(entity, c);
+        }
+    }
+    out
+}
+
+/// The FTS5 query for what a user typed, or `None` if it holds nothing to search for.
+/// Never an FTS5 syntax error: every term is a quoted string.
+pub fn match_expression(q: &str) -> Option<String> {
+    let q: String = q.chars().take(MAX_QUERY).collect();
+    let open_end = !q.ends_with(char::is_whitespace);
+    let terms: Vec<(String, bool)> = q
+        .split_whitespace()
+        .filter_map(|raw| {
+            let starred = raw.ends_with('*');
+            let term = fold(raw.trim_end_matches('*')).into_owned();
+            term.chars()
+                .any(char::is_alphanumeric)
+                .then_some((term, starred))
+        })
+        .take(MAX_TERMS)
+        .collect();
+    let count = terms.len();
+    let phrases: Vec<String> = terms
+        .into_iter()
+        .enumerate()
+        .map(|(i, (term, starred))| {
+            let prefix = (starred || (open_end && i + 1 == count))
+                && term.chars().filter(|c| c.is_alphanumeric()).count() >= MIN_PREFIX;
+            format!(
+                "\"{}\"{}",
+                term.replace('"', "\"\""),
+                if prefix { "*" } else { "" }
+            )
+        })
+        .collect();
+    (!phrases.is_empty()).then(|| phrases.join(" "))
+}
+
+/// The assignee filter; `Me` is the caller (resolved when the search runs, so a saved view
+/// "assigned to me" works for its owner whoever they are).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Me,
+    Nobody,
+    User(i64),
+}
+
+impl Assignee {
+    pub fn parse(text: &str) -> Option<Assignee> {
+        match text.trim() {
+            "me" => Some(Assignee::Me),
+            "none" => Some(Assignee::Nobody),
+            id => id.parse().ok().map(Assignee::User),
+        }
+    }
+}
+
+/// The filters search shares with the ticket list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub statuses: Vec<Status>,
+    pub assignee: Option<Assignee>,
+    pub department_id: Option<i64>,
+    pub tag: Option<String>,
+    pub contact_id: Option<i64>,
+    pub updated_since: Option<i64>,
+}
+
+/// Where the next page starts: ranked results page by offset (bm25 scores move as the index
+/// changes, so they make no stable key); lists without text by `(updated_at, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    Offset(u32),
+    After(i64, i64),
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        use base64::Engine;
+        let text = match self {
+            Cursor::Offset(n) => format!("o{n}"),
+            Cursor::After(at, id) => format!("k{at}.{id}"),
+        };
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text)
+    }
+
+    pub fn parse(text: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        if let Some(n) = text.strip_prefix('o') {
+            return n.parse().ok().map(Cursor::Offset);
+        }
+        let (at, id) = text.strip_prefix('k')?.split_once('.')?;
+        Some(Cursor::After(at.parse().ok()?, id.parse().ok()?))
+    }
+}
+
+/// One search (or, without `q`, one filtered list).
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub q: Option<String>,
+    pub filters: Filters,
+    pub limit: u32,
+    pub cursor: Option<Cursor>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page {
+    pub tickets: Vec<Ticket>,
+    pub next: Option<String>,
+}
+
+/// Tickets the viewer may see that match `search`, best first. `q` that is blank is
+/// `EmptyQuery`; `q` of punctuation alone matches nothing.
+pub async fn find(db: &Database, viewer: Viewer, search: Search) -> Result<Page, SearchError> {
+    let expression = match search.q.as_deref() {
+        None => None,
+        Some(q) if q.trim().is_empty() => return Err(SearchError::EmptyQuery),
+        Some(q) => match match_expression(q) {
+            Some(e) => Some(e),
+            None => {
+                return Ok(Page {
+                    tickets: Vec::new(),
+                    next: None,
+                });
+            }
+        },
+    };
+    let limit = search.limit.clamp(1, 100);
+    match (&expression, search.cursor) {
+        (Some(_), Some(Cursor::After(..))) | (None, Some(Cursor::Offset(_))) => {
+            return Err(SearchError::BadCursor);
+        }
+        _ => {}
+    }
+    db.read(move |conn| -> Result<Page, SearchError> {
+        let ids = select(
+            conn,
+            viewer,
+            expression.as_deref(),
+            &search.filters,
+            limit,
+            search.cursor,
+        )?;
+        let tickets = summaries(conn, &ids)?;
+        let next = (ids.len() == limit as usize)
+            .then(|| match (&expression, search.cursor) {
+                (Some(_), cursor) => {
+                    let offset = match cursor {
+                        Some(Cursor::Offset(n)) => n,
+                        _ => 0,
+                    };
+                    Some(Cursor::Offset(offset.saturating_add(limit)))
+                }
+                (None, _) => tickets.last().map(|t| Cursor::After(updated_unix(t), t.id)),
+            })
+            .flatten()
+            .map(Cursor::encode);
+        Ok(Page { tickets, next })
+    })
+    .await
+}
+
+fn updated_unix(ticket: &Ticket) -> i64 {
+    time::OffsetDateTime::parse(
+        &ticket.updated_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.unix_timestamp())
+    .unwrap_or(0)
+}
+
+/// Numbered SQL parameters, bound in the order they are added.
+#[derive(Default)]
+struct Bound(Vec<SqlValue>);
+
+impl Bound {
+    fn add(&mut self, value: impl Into<SqlValue>) -> String {
+        self.0.push(value.into());
+        format!("?{}", self.0.len())
+    }
+}
+
+/// The ids of one page. Only the filters that are set become conditions, so the planner
+/// can use the tickets' indexes for them.
+fn select(
+    conn: &Connection,
+    viewer: Viewer,
+    expression: Option<&str>,
+    filters: &Filters,
+    limit: u32,
+    cursor: Option<Cursor>,
+) -> Result<Vec<i64>, rusqlite::Error> {
+    let mut bound = Bound::default();
+    let mut conditions: Vec<String> = Vec::new();
+    if let Some(expression) = expression {
+        conditions.push(format!(
+            "ticket_search MATCH {}",
+            bound.add(expression.to_string())
+        ));
+    }
+    if !filters.statuses.is_empty() {
+        let list: Vec<String> = filters
+            .statuses
+            .iter()
+            .map(|s| bound.add(s.as_str().to_string()))
+            .collect();
+        conditions.push(format!("t.status IN ({})", list.join(", ")));
+    }
+    match filters.assignee {
+        None => {}
+        Some(Assignee::Nobody) => conditions.push("t.assignee_id IS NULL".into()),
+        Some(Assignee::Me) => {
+            conditions.push(format!("t.assignee_id = {}", bound.add(viewer.user_id)))
+        }
+        Some(Assignee::User(id)) => conditions.push(format!("t.assignee_id = {}", bound.add(id))),
+    }
+    if let Some(department) = filters.department_id {
+        conditions.push(format!("t.department_id = {}", bound.add(department)));
+    }
+    if let Some(tag) = &filters.tag {
+        let tag = tag.trim().to_lowercase();
+        conditions.push(if expression.is_none() && common_tag(conn, &tag, limit)? {
+            format!(
+                "EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = {})",
+                bound.add(tag)
+            )
+        } else {
+            format!(
+                "t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = {})",
+                bound.add(tag)
+            )
+        });
+    }
+    if let Some(contact) = filters.contact_id {
+        conditions.push(format!("t.contact_id = {}", bound.add(contact)));
+    }
+    if let Some(since) = filters.updated_since {
+        conditions.push(format!("t.updated_at >= {}", bound.add(since)));
+    }
+    if crate::tickets::restricted(conn, viewer)? {
+        let rule = crate::tickets::VISIBLE.replace("?R", &bound.add(1));
+        conditions.push(rule.replace("?U", &bound.add(viewer.user_id)));
+    }
+    let offset = match cursor {
+        Some(Cursor::Offset(n)) => n,
+        _ => 0,
+    };
+    if let (Some(expression), 1) = (expression, conditions.len()) {
+        if let Some(ids) = best_unfiltered(conn, expression, offset, limit)? {
+            return Ok(ids);
+        }
+    }
+    let sql = match expression {
+        Some(_) => {
+            // CROSS JOIN keeps the full-text index the outer loop: it yields the matches,
+            // each then one lookup in the narrow tickets_for_search (see the migration).
+            format!(
+                "SELECT t.id FROM ticket_search
+                 CROSS JOIN tickets t INDEXED BY tickets_for_search ON t.id = ticket_search.rowid
+                 WHERE {}
+                 ORDER BY {BM25}, t.updated_at DESC, t.id DESC
+                 LIMIT {} OFFSET {}",
+                conditions.join(" AND "),
+                bound.add(i64::from(limit)),
+                bound.add(i64::from(offset))
+            )
+        }
+        None => {
+            if let Some(Cursor::After(at, id)) = cursor {
+                conditions.push(format!(
+                    "(t.updated_at, t.id) < ({}, {})",
+                    bound.add(at),
+                    bound.add(id)
+                ));
+            }
+            let filter = if conditions.is_empty() {
+                "1".to_string()
+            } else {
+                conditions.join(" AND ")
+            };
+            format!(
+                "SELECT t.id FROM tickets t WHERE {filter}
+                 ORDER BY t.updated_at DESC, t.id DESC LIMIT {}",
+                bound.add(i64::from(limit))
+            )
+        }
+    };
+    let ids = conn
+        .prepare_cached(&sql)?
+        .query_map(params_from_iter(bound.0), |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+const BM25: &str = "bm25(ticket_search, 10.0, 1.0, 4.0)";
+
+/// A page of a search without filters, ranked on the full-text index alone: the best
+/// `offset + limit` matches by score (one more to see a tie at the edge), then only those
+/// looked up in tickets to order equal scores by recency. Without this, every match (tens
+/// of thousands for a common word) is looked up in tickets just for that tie-break. `None`
+/// when the match after the last one has the same score: ties crossing the page edge need
+/// the full query to order them by recency.
+fn best_unfiltered(
+    conn: &Connection,
+    expression: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<Option<Vec<i64>>, rusqlite::Error> {
+    let wanted = offset as usize + limit as usize;
+    let mut ranked: Vec<(f64, i64, i64)> = conn
+        .prepare_cached(&format!(
+            "SELECT {BM25}, rowid FROM ticket_search WHERE ticket_search MATCH ?1
+             ORDER BY 1 LIMIT ?2"
+        ))?
+        .query_map(params![expression, wanted as i64 + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?, 0))
+        })?
+        .collect::<Result<_, _>>()?;
+    if ranked.len() > wanted {
+        if ranked[wanted].0 == ranked[wanted - 1].0 {
+            return Ok(None);
+        }
+        ranked.truncate(wanted);
+    }
+    let mut updated = conn.prepare_cached("SELECT updated_at FROM tickets WHERE id = ?1")?;
+    for row in &mut ranked {
+        row.2 = updated
+            .query_row([row.1], |r| r.get(0))
+            .optional()?
+            .unwrap_or(i64::MIN);
+    }
+    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.2.cmp(&a.2)).then(b.1.cmp(&a.1)));
+    Ok(Some(
+        ranked
+            .into_iter()
+            .skip(offset as usize)
+            .map(|(_, id, _)| id)
+            .collect(),
+    ))
+}
+
+/// Whether a list filtered by `tag` is better walked newest-first, checking each ticket's
+/// tags, than started from the tag's tickets and sorted: when the tag is on enough tickets
+/// that a page is found after about `limit × tickets / tagged` steps, fewer than `tagged`.
+fn common_tag(conn: &Connection, tag: &str, limit: u32) -> Result<bool, rusqlite::Error> {
+    let (tagged, tickets): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM ticket_tags WHERE tag = ?1),
+                    (SELECT coalesce(max(id), 0) FROM tickets)",
+        )?
+        .query_row([tag], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(tagged.saturating_mul(tagged) > i64::from(limit).saturating_mul(tickets))
+}
+
+/// The tickets as the ticket list shows them (without messages and history).
+fn summaries(conn: &Connection, ids: &[i64]) -> Result<Vec<Ticket>, rusqlite::Error> {
+    let mut row = conn.prepare_cached(
+        "SELECT t.id, t.code, t.subject, t.status, t.priority, t.channel, t.contact_id,
+                d.id, d.name, u.id, u.name, t.custom, t.created_at, t.updated_at
+         FROM tickets t LEFT JOIN departments d ON d.id = t.department_id
+                        LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE t.id = ?1",
+    )?;
+    let mut tags =
+        conn.prepare_cached("SELECT tag FROM ticket_tags WHERE ticket_id = ?1 ORDER BY tag")?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let found = row
+            .query_row([id], |r| {
+                let custom: String = r.get(11)?;
+                let named = |i: usize| -> Result<Option<Named>, rusqlite::Error> {
+                    Ok(r.get::<_, Option<i64>>(i)?.map(|id| Named {
+                        id,
+                        name: r.get(i + 1).unwrap_or_default(),
+                    }))
+                };
+                Ok((
+                    r.get::<_, i64>(6)?,
+                    Ticket {
+                        id: r.get(0)?,
+                        code: r.get(1)?,
+                        subject: r.get(2)?,
+                        status: Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open),
+                        priority: Priority::parse(&r.get::<_, String>(4)?)
+                            .unwrap_or(Priority::Normal),
+                        channel: Channel::parse(&r.get::<_, String>(5)?).unwrap_or(Channel::Api),
+                        contact: contacts::ContactRef {
+                            id: 0,
+                            name: String::new(),
+                            email: None,
+                        },
+                        department: named(7)?,
+                        assignee: named(9)?,
+                        tags: Vec::new(),
+                        custom: serde_json::from_str(&custom).unwrap_or_default(),
+                        created_at: rfc3339(r.get(12)?),
+                        updated_at: rfc3339(r.get(13)?),
+                        messages: None,
+                        history: None,
+                    },
+                ))
+            })
+            .optional()?;
+        let Some((contact, mut ticket)) = found else {
+            continue;
+        };
+        ticket.contact = contacts::reference(conn, contact)?;
+        ticket.tags = tags
+            .query_map([id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        out.push(ticket);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests;

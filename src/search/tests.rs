@@ -1,0 +1,926 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::auth::users::{Role, account_with_agent};
+use crate::contacts::{ContactPatch, merge, update as update_contact};
+use crate::store::Database;
+use crate::store::schema::ACCOUNT;
+use crate::tickets::{
+    Actor, MessageKind, NewContactRef, NewMessage, NewTicket, TicketPatch, add_message, create,
+    update,
+};
+
+fn new_ticket(subject: &str, message: &str, email: &str, name: &str) -> NewTicket {
+    NewTicket {
+        subject: subject.into(),
+        message: message.into(),
+        contact: NewContactRef {
+            email: email.into(),
+            name: name.into(),
+        },
+        channel: Channel::Api,
+        priority: None,
+        tags: Vec::new(),
+        department_id: None,
+        assignee_id: None,
+        custom: Default::default(),
+    }
+}
+
+async fn ticket(db: &Database, agent: i64, subject: &str, message: &str, email: &str) -> Ticket {
+    let (ticket, _) = create(
+        db,
+        100,
+        "acme",
+        new_ticket(
+            subject,
+            message,
+            email,
+            email.split('@').next().unwrap_or(""),
+        ),
+        Actor::Agent(agent),
+        None,
+    )
+    .await
+    .unwrap();
+    ticket
+}
+
+fn viewer(id: i64, role: Role) -> Viewer {
+    Viewer { user_id: id, role }
+}
+
+async fn ids(db: &Database, viewer: Viewer, q: &str, filters: Filters) -> Vec<i64> {
+    let search = Search {
+        q: Some(q.into()),
+        filters,
+        limit: 100,
+        cursor: None,
+    };
+    find(db, viewer, search)
+        .await
+        .unwrap()
+        .tickets
+        .iter()
+        .map(|t| t.id)
+        .collect()
+}
+
+async fn sql(db: &Database, statement: &'static str) {
+    db.write(move |conn| -> Result<(), StoreError> {
+        conn.execute_batch(statement)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+#[test]
+fn fold_maps_what_unicode61_does_not_decompose() {
+    let cases = [
+        // German: ß (and capital ẞ) → ss; umlauts are left to the tokenizer.
+        ("Größe", "Grösse"),
+        ("GROẞE Straße", "GROssE Strasse"),
+        ("Fußgängerübergänge", "Fussgängerübergänge"),
+        // Danish, Norwegian, French, Polish, Croatian, Turkish.
+        ("Smørrebrød", "Smorrebrod"),
+        ("Ærø Æble", "aero aeble"),
+        ("cœur Œuvre", "coeur oeuvre"),
+        ("Łódź żółć", "lódź żólć"),
+        ("Đakovo đak", "dakovo dak"),
+        ("ılık", "ilik"),
+    ];
+    for (text, folded) in cases {
+        assert_eq!(
+            fold(text).to_lowercase(),
+            folded.to_lowercase(),
+            "fold({text:?})"
+        );
+    }
+    // Czech, Latvian and Portuguese need no mapping: unicode61 decomposes all of them, so
+    // fold leaves them alone (and borrows).
+    for text in [
+        "Žluťoučký kůň úpěl ďábelské ódy",
+        "ķēniņš ģimene ļoti ā ī ū ž š č ņ ē",
+        "ação informações coração pão",
+        "plain ASCII",
+    ] {
+        assert!(
+            matches!(fold(text), Cow::Borrowed(_)),
+            "{text} is left to unicode61"
+        );
+    }
+}
+
+#[test]
+fn queries_are_quoted_terms_never_fts5_syntax() {
+    assert_eq!(
+        match_expression("printer fire").as_deref(),
+        Some("\"printer\" \"fire\"*")
+    );
+    assert_eq!(
+        match_expression("printer fire ").as_deref(),
+        Some("\"printer\" \"fire\""),
+        "a space ends the last word"
+    );
+    assert_eq!(
+        match_expression("prin* fire ").as_deref(),
+        Some("\"prin\"* \"fire\"")
+    );
+    assert_eq!(match_expression("große").as_deref(), Some("\"grosse\"*"));
+    assert_eq!(
+        match_expression("say \"hi\"").as_deref(),
+        Some("\"say\" \"\"\"hi\"\"\"*")
+    );
+    assert_eq!(
+        match_expression("x").as_deref(),
+        Some("\"x\""),
+        "one letter is no prefix"
+    );
+    assert_eq!(match_expression("* ^ ( ) : -"), None);
+    assert_eq!(match_expression("   "), None);
+    let many = "word ".repeat(100);
+    assert_eq!(
+        match_expression(&many).unwrap().matches("\"word\"").count(),
+        MAX_TERMS
+    );
+}
+
+#[test]
+fn messages_are_cleaned_and_bounded() {
+    let text = message_text("Thanks!\n> old quoted text\n  >> older\nBye", false);
+    assert_eq!(text, "Thanks!\nBye\n");
+    let html = message_text("<p>Hello&nbsp;<b>World</b> &amp; co</p><br>", true);
+    assert_eq!(
+        html.split_whitespace().collect::<Vec<_>>(),
+        ["Hello", "World", "&", "co"]
+    );
+    let long = "žluťoučký ".repeat(10_000);
+    let cut = message_text(&long, false);
+    assert!(cut.len() <= MESSAGE_BUDGET && cut.len() > MESSAGE_BUDGET - 8);
+}
+
+#[tokio::test]
+async fn fts5_is_in_the_encrypted_database() {
+    let (_dir, db, _) = account_with_agent().await;
+    let (fts5, cipher): (bool, String) = db
+        .read(|conn| -> Result<_, StoreError> {
+            let options: Vec<String> = conn
+                .prepare("PRAGMA compile_options")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let cipher = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0))?;
+            Ok((options.iter().any(|o| o == "ENABLE_FTS5"), cipher))
+        })
+        .await
+        .unwrap();
+    assert!(fts5, "bundled SQLCipher has FTS5");
+    assert!(!cipher.is_empty(), "and it is SQLCipher");
+}
+
+#[tokio::test]
+async fn finds_words_of_every_language_however_they_are_typed() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let czech = ticket(
+        &db,
+        agent.id,
+        "Žluťoučký kůň",
+        "Úpěl ďábelské ódy.",
+        "cz@x.example",
+    )
+    .await;
+    let german = ticket(
+        &db,
+        agent.id,
+        "Falsche Größe",
+        "Die Schuhe sind zu groß.",
+        "de@x.example",
+    )
+    .await;
+    let latvian = ticket(
+        &db,
+        agent.id,
+        "Pasūtījums",
+        "ķēniņš gaida atbildi",
+        "lv@x.example",
+    )
+    .await;
+    let portuguese = ticket(
+        &db,
+        agent.id,
+        "Pedido",
+        "Preciso de uma ação urgente",
+        "pt@x.example",
+    )
+    .await;
+    let english = ticket(
+        &db,
+        agent.id,
+        "Printer",
+        "The printer is on fire",
+        "en@x.example",
+    )
+    .await;
+    for (q, want) in [
+        ("zlutoucky", czech.id),
+        ("Žluťoučký KŮŇ", czech.id),
+        ("kun ", czech.id),
+        ("grosse", german.id),
+        ("große", german.id),
+        ("GRÖSSE", german.id),
+        ("gross ", german.id),
+        ("kenins", latvian.id),
+        ("ķēniņš", latvian.id),
+        ("acao", portuguese.id),
+        ("ação", portuguese.id),
+        ("prin", english.id),
+        ("fire printer", english.id),
+    ] {
+        assert_eq!(
+            ids(&db, me, q, Filters::default()).await,
+            [want],
+            "q = {q:?}"
+        );
+    }
+    assert!(
+        ids(&db, me, "printer zlutoucky", Filters::default())
+            .await
+            .is_empty(),
+        "all terms must match"
+    );
+}
+
+#[tokio::test]
+async fn fts5_operators_in_a_query_are_plain_text() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let plain = ticket(&db, agent.id, "Printer", "near the window", "en@x.example").await;
+    for q in [
+        "\"AND OR NEAR( * ^",
+        "*",
+        "\"",
+        "\"\"",
+        "NOT",
+        "subject:printer",
+        "{subject body}: x",
+        "a AND",
+        "(printer",
+        "printer)",
+        "-printer",
+        "+printer",
+        "NEAR(printer window, 2)",
+        "printer\"",
+        "^printer",
+        "printer*",
+        "p*r*",
+        "\u{0}",
+        "'; DROP TABLE tickets; --",
+    ] {
+        let search = Search {
+            q: Some(q.into()),
+            limit: 10,
+            ..Search::default()
+        };
+        let found = find(&db, me, search).await;
+        assert!(found.is_ok(), "q = {q:?}: {found:?}");
+    }
+    assert_eq!(
+        ids(&db, me, "printer: the:window", Filters::default()).await,
+        [plain.id],
+        "a colon is a separator"
+    );
+    assert_eq!(
+        ids(&db, me, "NEAR(printer", Filters::default()).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        ids(&db, me, "near printer", Filters::default()).await,
+        [plain.id]
+    );
+    let blank = Search {
+        q: Some(" \t".into()),
+        limit: 10,
+        ..Search::default()
+    };
+    assert!(matches!(
+        find(&db, me, blank).await,
+        Err(SearchError::EmptyQuery)
+    ));
+}
+
+#[tokio::test]
+async fn the_index_follows_subjects_messages_and_contacts() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let t = ticket(
+        &db,
+        agent.id,
+        "Printer broken",
+        "It smokes",
+        "cara@x.example",
+    )
+    .await;
+    let other = ticket(&db, agent.id, "Invoice", "Wrong amount", "olga@y.example").await;
+
+    // A subject change.
+    let patch = TicketPatch {
+        subject: Some("Scanner jammed".into()),
+        ..TicketPatch::default()
+    };
+    update(&db, 110, me, t.id, patch).await.unwrap();
+    assert!(ids(&db, me, "broken ", Filters::default()).await.is_empty());
+    assert_eq!(ids(&db, me, "scanner", Filters::default()).await, [t.id]);
+    assert_eq!(
+        ids(&db, me, "smokes", Filters::default()).await,
+        [t.id],
+        "the thread stays"
+    );
+
+    // A new message.
+    let note = NewMessage {
+        kind: MessageKind::Note,
+        body: "Ordered a Flügelschraube".into(),
+    };
+    add_message(&db, 120, Some(me), t.id, note, Actor::Agent(agent.id), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&db, me, "flugelschraube", Filters::default()).await,
+        [t.id]
+    );
+
+    // A contact renamed, and given another email.
+    assert_eq!(ids(&db, me, "cara", Filters::default()).await, [t.id]);
+    let patch = ContactPatch {
+        name: Some("Dagmar Šťastná".into()),
+        emails: Some(vec!["dagmar@new.example".into()]),
+        ..ContactPatch::default()
+    };
+    update_contact(&db, 130, t.contact.id, patch).await.unwrap();
+    assert!(ids(&db, me, "cara ", Filters::default()).await.is_empty());
+    assert_eq!(ids(&db, me, "stastna", Filters::default()).await, [t.id]);
+    assert_eq!(
+        ids(&db, me, "dagmar@new.example", Filters::default()).await,
+        [t.id]
+    );
+    assert!(
+        ids(&db, me, "cara@x.example", Filters::default())
+            .await
+            .is_empty()
+    );
+
+    // A merge: Olga's ticket now belongs to Dagmar and is found by her name and both emails.
+    merge(&db, 140, other.contact.id, t.contact.id)
+        .await
+        .unwrap();
+    let mut found = ids(&db, me, "dagmar", Filters::default()).await;
+    found.sort();
+    assert_eq!(found, [t.id, other.id]);
+    let mut found = ids(&db, me, "olga@y.example", Filters::default()).await;
+    found.sort();
+    assert_eq!(
+        found,
+        [t.id, other.id],
+        "the merged contact's emails reach all their tickets"
+    );
+
+    // A ticket deleted for good leaves the index (the trigger).
+    sql(&db, "DELETE FROM ticket_events; DELETE FROM messages; DELETE FROM ticket_tags; DELETE FROM tickets;").await;
+    assert!(ids(&db, me, "dagmar", Filters::default()).await.is_empty());
+    let rows: i64 = db
+        .read(|c| -> Result<i64, StoreError> {
+            Ok(c.query_row(
+                "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'dagmar'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
+
+#[tokio::test]
+async fn filters_combine_with_text_and_pages_follow_the_ranking() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let in_subject = ticket(&db, agent.id, "Printer on fire", "Help", "a@x.example").await;
+    let in_body = ticket(&db, agent.id, "Office", "the printer again", "b@x.example").await;
+    let mine = ticket(&db, agent.id, "Printer toner", "Empty", "c@x.example").await;
+    let patch = TicketPatch {
+        assignee_id: Some(Some(agent.id)),
+        status: Some(Status::Pending),
+        tags: Some(vec!["Hardware".into()]),
+        ..TicketPatch::default()
+    };
+    update(&db, 200, me, mine.id, patch).await.unwrap();
+
+    let all = ids(&db, me, "printer", Filters::default()).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(
+        *all.last().unwrap(),
+        in_body.id,
+        "a match in the subject ranks above one in the body"
+    );
+    let filters = |f: Filters| f;
+    assert_eq!(
+        ids(
+            &db,
+            me,
+            "printer",
+            filters(Filters {
+                assignee: Some(Assignee::Me),
+                ..Filters::default()
+            })
+        )
+        .await,
+        [mine.id]
+    );
+    assert_eq!(
+        ids(
+            &db,
+            me,
+            "printer",
+            Filters {
+                statuses: vec![Status::New],
+                ..Filters::default()
+            }
+        )
+        .await
+        .len(),
+        2
+    );
+    assert_eq!(
+        ids(
+            &db,
+            me,
+            "printer",
+            Filters {
+                tag: Some("HARDWARE".into()),
+                ..Filters::default()
+            }
+        )
+        .await,
+        [mine.id]
+    );
+    assert_eq!(
+        ids(
+            &db,
+            me,
+            "printer",
+            Filters {
+                contact_id: Some(in_subject.contact.id),
+                ..Filters::default()
+            }
+        )
+        .await,
+        [in_subject.id]
+    );
+    assert_eq!(
+        ids(
+            &db,
+            me,
+            "printer",
+            Filters {
+                assignee: Some(Assignee::Nobody),
+                statuses: vec![Status::New],
+                ..Filters::default()
+            }
+        )
+        .await
+        .len(),
+        2
+    );
+
+    // Pages of one: every ticket once, in ranking order.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = find(
+            &db,
+            me,
+            Search {
+                q: Some("printer".into()),
+                limit: 1,
+                cursor,
+                ..Search::default()
+            },
+        )
+        .await
+        .unwrap();
+        seen.extend(page.tickets.iter().map(|t| t.id));
+        match page.next {
+            Some(next) => cursor = Cursor::parse(&next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    let wrong = Search {
+        q: Some("printer".into()),
+        limit: 1,
+        cursor: Some(Cursor::After(1, 1)),
+        ..Search::default()
+    };
+    assert!(matches!(
+        find(&db, me, wrong).await,
+        Err(SearchError::BadCursor)
+    ));
+}
+
+#[tokio::test]
+async fn restricted_agents_find_only_their_departments_tickets() {
+    let (_dir, db, agent) = account_with_agent().await;
+    sql(&db, "INSERT INTO departments (id, name) VALUES (1, 'Sales'), (2, 'Support');
+              INSERT INTO department_members (department_id, user_id) VALUES (2, 1);
+              INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (2, 'o@x.example', 'O', 'owner', 'x', 0);").await;
+    assert_eq!(agent.id, 1);
+    let mut sales = new_ticket("Discount", "printer discount please", "s@x.example", "S");
+    sales.department_id = Some(1);
+    let (sales, _) = create(&db, 100, "acme", sales, Actor::Agent(2), None)
+        .await
+        .unwrap();
+    let mut support = new_ticket("Broken", "printer broken", "t@x.example", "T");
+    support.department_id = Some(2);
+    let (support, _) = create(&db, 101, "acme", support, Actor::Agent(2), None)
+        .await
+        .unwrap();
+    let loose = ticket(
+        &db,
+        2,
+        "No department",
+        "printer nobody owns",
+        "u@x.example",
+    )
+    .await;
+
+    let agent_view = viewer(agent.id, Role::Agent);
+    let owner_view = viewer(2, Role::Owner);
+    let sorted = |mut v: Vec<i64>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(ids(&db, agent_view, "printer", Filters::default()).await).len(),
+        3,
+        "not restricted yet"
+    );
+    sql(&db, "INSERT INTO settings (key, value, changed_at) VALUES ('tickets.departments_restricted', 'true', 0);").await;
+    assert_eq!(
+        sorted(ids(&db, agent_view, "printer", Filters::default()).await),
+        sorted(vec![support.id, loose.id])
+    );
+    assert!(
+        ids(&db, agent_view, "discount", Filters::default())
+            .await
+            .is_empty()
+    );
+    assert!(
+        ids(
+            &db,
+            agent_view,
+            "printer",
+            Filters {
+                department_id: Some(1),
+                ..Filters::default()
+            }
+        )
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        ids(&db, owner_view, "discount", Filters::default()).await,
+        [sales.id],
+        "owners see everything"
+    );
+    // The same rule for views without text.
+    let listed = find(
+        &db,
+        agent_view,
+        Search {
+            limit: 100,
+            ..Search::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sorted(listed.tickets.iter().map(|t| t.id).collect()),
+        sorted(vec![support.id, loose.id])
+    );
+}
+
+#[tokio::test]
+async fn saved_views_belong_to_their_user_and_mine_is_built_in() {
+    let (_dir, db, agent) = account_with_agent().await;
+    sql(&db, "INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (2, 'b@x.example', 'B', 'agent', 'x', 0);").await;
+    let me = viewer(agent.id, agent.role);
+    let printer = ticket(&db, agent.id, "Printer", "fire", "a@x.example").await;
+    let assigned = TicketPatch {
+        assignee_id: Some(Some(agent.id)),
+        ..TicketPatch::default()
+    };
+    update(&db, 150, me, printer.id, assigned).await.unwrap();
+    let _other = ticket(&db, agent.id, "Scanner", "jam", "b@x.example").await;
+
+    let listed = views::list(&db, agent.id).await.unwrap();
+    assert_eq!(listed[0].id, "mine");
+    assert!(listed[0].builtin);
+    let query: ViewQuery = serde_json::from_value(
+        serde_json::json!({"q": "fire", "status": "new,open", "assignee": "me"}),
+    )
+    .unwrap();
+    let view = views::create(
+        &db,
+        10,
+        agent.id,
+        NewView {
+            name: "Fires".into(),
+            query,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(view.position, Some(1));
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(
+        json["query"],
+        serde_json::json!({"q": "fire", "status": ["new", "open"], "assignee": "me"})
+    );
+    let taken = views::create(
+        &db,
+        11,
+        agent.id,
+        NewView {
+            name: "fires".into(),
+            query: ViewQuery::default(),
+        },
+    )
+    .await;
+    assert!(matches!(taken, Err(SearchError::NameTaken(_))));
+    let bad = serde_json::from_value::<ViewQuery>(serde_json::json!({"status": ["closed"]}));
+    assert!(bad.is_err());
+
+    // Another user neither sees nor changes it.
+    assert!(matches!(
+        views::get(&db, 2, &view.id).await,
+        Err(SearchError::NotFound(_))
+    ));
+    assert!(matches!(
+        views::delete(&db, 2, &view.id).await,
+        Err(SearchError::NotFound(_))
+    ));
+    assert_eq!(views::list(&db, 2).await.unwrap().len(), 1);
+
+    let renamed = views::update(
+        &db,
+        agent.id,
+        &view.id,
+        ViewPatch {
+            name: Some("Hot".into()),
+            position: Some(5),
+            ..ViewPatch::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            renamed.name.as_str(),
+            renamed.position,
+            renamed.query.q.as_deref()
+        ),
+        ("Hot", Some(5), Some("fire"))
+    );
+    assert!(matches!(
+        views::update(&db, agent.id, "mine", ViewPatch::default()).await,
+        Err(SearchError::BuiltIn)
+    ));
+    assert!(matches!(
+        views::delete(&db, agent.id, "mine").await,
+        Err(SearchError::BuiltIn)
+    ));
+    assert!(matches!(
+        views::get(&db, agent.id, "nonsense").await,
+        Err(SearchError::NotFound(_))
+    ));
+
+    // Running: the saved view searches; "mine" lists what is assigned to the caller.
+    let (q, filters) = renamed.query.search_parts();
+    let page = find(
+        &db,
+        me,
+        Search {
+            q,
+            filters,
+            limit: 25,
+            cursor: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page.tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [printer.id]
+    );
+    let (q, filters) = views::get(&db, agent.id, "mine")
+        .await
+        .unwrap()
+        .query
+        .search_parts();
+    assert!(q.is_none());
+    let page = find(
+        &db,
+        me,
+        Search {
+            q,
+            filters: filters.clone(),
+            limit: 25,
+            cursor: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        page.tickets.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [printer.id]
+    );
+    let theirs = find(
+        &db,
+        viewer(2, Role::Agent),
+        Search {
+            q: None,
+            filters,
+            limit: 25,
+            cursor: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(theirs.tickets.is_empty(), "`me` is whoever runs the view");
+
+    views::delete(&db, agent.id, &view.id).await.unwrap();
+    assert_eq!(views::list(&db, agent.id).await.unwrap().len(), 1);
+}
+
+/// The migration indexes tickets that exist before it, folding them as `fold` does.
+#[test]
+fn an_upgraded_database_is_searchable() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    let ours = ACCOUNT
+        .iter()
+        .position(|m| m.sql.contains("CREATE VIRTUAL TABLE ticket_search"))
+        .unwrap();
+    for step in &ACCOUNT[..ours] {
+        conn.execute_batch(step.sql).unwrap();
+    }
+    let every_letter: String = FOLDS.iter().map(|(c, _)| *c).collect();
+    conn.execute_batch(&format!(
+        "INSERT INTO contacts (id, name, created_at, updated_at) VALUES (1, 'Jürgen Weiß', 0, 0);
+         INSERT INTO contact_emails (email, contact_id) VALUES ('jw@x.example', 1);
+         INSERT INTO tickets (id, code, subject, contact_id, channel, status, priority, created_at, updated_at)
+           VALUES (7, 'A-1', 'Größe {every_letter}', 1, 'api', 'new', 'normal', 0, 0);
+         INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (7, 'customer', 1, 'Žluťoučký kůň', 0);
+         INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (7, 'customer', 1, 'ação', 0);
+         INSERT INTO tickets (id, code, subject, contact_id, channel, status, priority, created_at, updated_at)
+           VALUES (8, 'A-2', 'No messages yet', 1, 'api', 'new', 'normal', 0, 0);"
+    ))
+    .unwrap();
+    for step in &ACCOUNT[ours..] {
+        conn.execute_batch(step.sql).unwrap();
+    }
+    let found = |q: &str| -> Vec<i64> {
+        let expression = match_expression(q).unwrap();
+        conn.prepare("SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1 ORDER BY rowid")
+            .unwrap()
+            .query_map([expression], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(found("grosse "), [7]);
+    assert_eq!(found("große "), [7]);
+    assert_eq!(
+        found(&format!("{} ", fold(&every_letter))),
+        [7],
+        "the SQL chain is fold"
+    );
+    assert_eq!(found("zlutoucky acao"), [7]);
+    assert_eq!(found("weiss jw@x.example"), [7, 8]);
+    assert_eq!(found("messages"), [8]);
+}
+
+/// Reindexing reads at most the budget, however long the thread.
+#[tokio::test]
+async fn reindexing_a_long_thread_is_bounded() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let t = ticket(
+        &db,
+        agent.id,
+        "Long",
+        "first words: zeppelin",
+        "a@x.example",
+    )
+    .await;
+    let id = t.id;
+    let db2: Arc<Database> = db.clone();
+    db2.write(move |conn| -> Result<(), StoreError> {
+        let line = "a fairly ordinary reply about the printer and the invoice, ".repeat(20);
+        let mut insert = conn.prepare(
+            "INSERT INTO messages (ticket_id, kind, author_user_id, body, created_at) VALUES (?1, 'reply', 1, ?2, 0)",
+        )?;
+        for i in 0..2_000 {
+            insert.execute(params![id, format!("{line} number{i}")])?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let (text, took) = db
+        .write(
+            move |conn| -> Result<(String, std::time::Duration), StoreError> {
+                let started = std::time::Instant::now();
+                index_ticket(conn, id)?;
+                let took = started.elapsed();
+                Ok((thread_text(conn, id)?, took))
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        text.len() <= TICKET_BUDGET + 2 * MESSAGE_BUDGET,
+        "{}",
+        text.len()
+    );
+    eprintln!(
+        "reindexing a 2,000-message thread ({} bytes indexed): {took:?}",
+        text.len()
+    );
+    let me = viewer(agent.id, agent.role);
+    assert_eq!(
+        ids(&db, me, "zeppelin", Filters::default()).await,
+        [id],
+        "the first message stays"
+    );
+    assert_eq!(
+        ids(&db, me, "number1999", Filters::default()).await,
+        [id],
+        "the newest is in"
+    );
+    assert!(
+        ids(&db, me, "number5 ", Filters::default())
+            .await
+            .is_empty(),
+        "the middle gave way"
+    );
+}
+
+/// Equal scores (identical alert mails) come newest first, within a page and across the
+/// edge of a page.
+#[tokio::test]
+async fn equal_scores_are_ordered_by_recency() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let mut alerts = Vec::new();
+    for n in 1..=4 {
+        let email = format!("alert{n}@x.example");
+        alerts.push(
+            ticket(&db, agent.id, "Server down", "Disk full", &email)
+                .await
+                .id,
+        );
+    }
+    let _other = ticket(
+        &db,
+        agent.id,
+        "Server room key",
+        "Where is it",
+        "k@x.example",
+    )
+    .await;
+    // Updated in the order 3, 1, 4, 2 (oldest first).
+    sql(&db, "UPDATE tickets SET updated_at = CASE id WHEN 3 THEN 500 WHEN 1 THEN 600 WHEN 4 THEN 700 WHEN 2 THEN 800 ELSE updated_at END;").await;
+    assert_eq!(alerts, [1, 2, 3, 4]);
+    let newest_first = [2, 4, 1, 3];
+    let all = ids(&db, me, "server down", Filters::default()).await;
+    assert_eq!(all, newest_first);
+    for limit in [1, 2, 3] {
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let search = Search {
+                q: Some("server down".into()),
+                limit,
+                cursor,
+                ..Search::default()
+            };
+            let page = find(&db, me, search).await.unwrap();
+            seen.extend(page.tickets.iter().map(|t| t.id));
+            match page.next {
+                Some(next) => cursor = Cursor::parse(&next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, newest_first, "pages of {limit}");
+    }
+}
