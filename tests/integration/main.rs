@@ -27,6 +27,7 @@ mod panel;
 mod panel_admin;
 mod panel_tools;
 mod people;
+mod search;
 mod setup;
 mod sighup;
 mod storage;
