@@ -27,6 +27,7 @@ mod panel;
 mod panel_admin;
 mod panel_tools;
 mod people;
+mod portal;
 mod search;
 mod setup;
 mod sighup;
