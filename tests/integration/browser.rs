@@ -435,3 +435,189 @@ async fn agents_invitation_and_security_pages() {
     browser.wait_for_text("[role=alert]", "127.0.0.1").await;
     browser.screenshot("security-refused").await;
 }
+
+/// A ticket the owner makes through the API for `email`; returns (ticket id, contact id).
+async fn owner_ticket(daemon: &Daemon, email: &str, subject: &str, message: &str) -> (i64, i64) {
+    let body = json!({"subject": subject, "message": message, "contact": {"email": email, "name": "Cara"}});
+    let response = daemon
+        .client()
+        .post(daemon.url("/api/v1/tickets"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let ticket: Json = response.json().await.unwrap();
+    (
+        ticket["id"].as_i64().unwrap(),
+        ticket["contact"]["id"].as_i64().unwrap(),
+    )
+}
+
+/// An agent's reply or note on a ticket, through the API.
+async fn owner_message(daemon: &Daemon, ticket: i64, kind: &str, body: &str) {
+    let response = daemon
+        .client()
+        .post(daemon.url(&format!("/api/v1/tickets/{ticket}/messages")))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"type": kind, "body": body}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+}
+
+/// The customer asks for a sign-in link in the browser, the link is read from the daemon's
+/// log (until mail exists, that is where it goes), and the customer opens it and confirms.
+async fn portal_sign_in(browser: &Browser, daemon: &Daemon, email: &str, contact: i64) {
+    browser.goto("/portal/login").await;
+    browser.wait_for_text("h1", "Sign in to").await;
+    browser
+        .fill("form[action='/portal/login'] input[name=email]", email)
+        .await;
+    browser.screenshot("portal-login").await;
+    browser
+        .click("form[action='/portal/login'] button[type=submit]")
+        .await;
+    browser.wait_for_text("h1", "Check your email").await;
+    browser.screenshot("portal-link-sent").await;
+    let links = crate::portal::logged_links(daemon, contact, 1);
+    browser
+        .goto(&crate::portal::path_of(links.last().unwrap()))
+        .await;
+    browser.find("#confirm-sign-in").await;
+    browser.screenshot("portal-confirm").await;
+    browser.click("#confirm-sign-in").await;
+    browser.wait_for_path("/portal").await;
+}
+
+/// A customer in the portal: signs in with the link, sees only their own tickets, reads a
+/// thread without internal notes, replies, and cannot open someone else's ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_portal_sign_in_own_tickets_and_reply() {
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let (mine, cara) = owner_ticket(
+        &daemon,
+        "cara@browser.example",
+        "Printer jams",
+        "It jams on page 2.",
+    )
+    .await;
+    owner_message(&daemon, mine, "reply", "Please try the other tray.").await;
+    owner_message(&daemon, mine, "note", "INTERNAL: third call this week").await;
+    owner_ticket(
+        &daemon,
+        "cara@browser.example",
+        "Invoice address",
+        "Please change it.",
+    )
+    .await;
+    let (theirs, _) =
+        owner_ticket(&daemon, "dora@browser.example", "Dora's secret", "Private.").await;
+    let browser = Browser::open(&daemon, "customer_portal_sign_in_own_tickets_and_reply").await;
+
+    portal_sign_in(&browser, &daemon, "cara@browser.example", cara).await;
+    let list = browser
+        .wait_for_text("table.portal-tickets", "Printer jams")
+        .await;
+    assert!(list.contains("Invoice address"), "{list}");
+    assert!(!browser.page_text().await.contains("Dora"));
+    assert_eq!(browser.security_state().await, "secure");
+    browser.screenshot("portal-requests").await;
+
+    browser
+        .click(&format!("a[href='/portal/tickets/{mine}']"))
+        .await;
+    browser.wait_for_text("h1", "Printer jams").await;
+    let thread = browser.text("ol.messages").await;
+    assert!(
+        thread.contains("It jams on page 2.") && thread.contains("Please try the other tray."),
+        "{thread}"
+    );
+    assert!(!browser.page_text().await.contains("INTERNAL"));
+    browser.screenshot("portal-thread").await;
+
+    browser
+        .fill("#reply-body", "Still jams, even with the other tray.")
+        .await;
+    browser.click("form.reply button[type=submit]").await;
+    browser
+        .wait_for_text("ol.messages", "Still jams, even with the other tray.")
+        .await;
+    let last = browser.find_all("ol.messages li.message").await;
+    assert_eq!(last.len(), 3, "customer, reply, the new customer message");
+    let text = last[2].text().await.unwrap();
+    assert!(text.starts_with("You"), "{text}");
+    browser.screenshot("portal-replied").await;
+
+    browser.goto(&format!("/portal/tickets/{theirs}")).await;
+    browser.wait_for_text("h1", "Request not found").await;
+    assert!(!browser.page_text().await.contains("Private."));
+    browser.screenshot("portal-not-theirs").await;
+
+    browser.click("nav.portal-nav a[href='/portal/new']").await;
+    browser.wait_for_path("/portal/new").await;
+    let email = browser.find("input[name=email]").await;
+    assert_eq!(
+        email.prop("value").await.unwrap().as_deref(),
+        Some("cara@browser.example")
+    );
+    browser.screenshot("portal-new-request").await;
+    browser
+        .click("nav.portal-nav a[href='/portal/profile']")
+        .await;
+    browser.wait_for_text("h1", "Your profile").await;
+    browser.screenshot("portal-profile").await;
+}
+
+/// Stored XSS (issue 5): a message body made of markup is shown as text in the portal;
+/// nothing in it runs, on load or on a click.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_shows_markup_in_messages_as_text() {
+    if !browser::available() {
+        return;
+    }
+    const PAYLOAD: &str = r#"<script>document.title='pwned'</script><img src=x onerror="document.title='pwned'"><a href="javascript:document.title='pwned'">x</a>"#;
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    // Through the API, the only way in, a body is plain text: the customer's first message
+    // and an agent's reply both carry the payload.
+    let (ticket, cara) = owner_ticket(&daemon, "cara@browser.example", "XSS check", PAYLOAD).await;
+    owner_message(&daemon, ticket, "reply", PAYLOAD).await;
+    let browser = Browser::open(&daemon, "portal_shows_markup_in_messages_as_text").await;
+    portal_sign_in(&browser, &daemon, "cara@browser.example", cara).await;
+
+    browser.goto(&format!("/portal/tickets/{ticket}")).await;
+    browser.wait_for_text("h1", "XSS check").await;
+    let title = || async { browser.execute("return document.title", vec![]).await };
+    let loaded = title().await;
+    assert_ne!(loaded, json!("pwned"));
+    assert!(
+        loaded.as_str().unwrap().starts_with("XSS check · "),
+        "{loaded}"
+    );
+    let bodies = browser.find_all(".message-body").await;
+    assert_eq!(bodies.len(), 2);
+    for body in &bodies {
+        assert_eq!(body.text().await.unwrap(), PAYLOAD, "shown as text");
+        // No element came out of the payload: the body holds one text node.
+        let html = body.html(true).await.unwrap();
+        assert!(!html.contains('<'), "{html}");
+    }
+    assert!(
+        !browser
+            .exists("ol.messages a, ol.messages img, ol.messages script")
+            .await
+    );
+    browser.screenshot("xss-as-text").await;
+    // Clicking where the link's text is changes nothing either.
+    bodies[0].click().await.unwrap();
+    bodies[1].click().await.unwrap();
+    assert_eq!(title().await, loaded);
+    assert_eq!(browser.path().await, format!("/portal/tickets/{ticket}"));
+}
