@@ -96,6 +96,36 @@ pub(super) fn status_badge(locale: Locale, status: Status) -> Markup {
     html! { span class={"badge status-" (status.as_str())} { (locale.t(&format!("status-{}", status.as_str()))) } }
 }
 
+/// The ticket table of lists and search results (rows open on click, see panel.js).
+pub(super) fn ticket_table(signed_in: &SignedIn, rows: &[Ticket]) -> Markup {
+    let locale = signed_in.locale;
+    let t = |id: &str| locale.t(id);
+    html! {
+        table class="tickets" {
+            thead { tr {
+                th { (t("desk-col-subject")) } th { (t("desk-col-contact")) } th { (t("desk-col-status")) }
+                th { (t("desk-col-priority")) } th { (t("desk-col-assignee")) } th { (t("desk-col-updated")) }
+            } }
+            tbody {
+                @for ticket in rows {
+                    tr data-href={"/agent/tickets/" (ticket.id)} class={"priority-" (ticket.priority.as_str())} {
+                        td class="subject" {
+                            a href={"/agent/tickets/" (ticket.id)} { (ticket.subject) }
+                            span class="code" { (ticket.code) }
+                            @for tag in &ticket.tags { a class="tag" href={"/agent/tickets?view=all&tag=" (tag)} { (tag) } }
+                        }
+                        td { (ticket.contact.name) @if let Some(email) = &ticket.contact.email { br; span class="muted" { (email) } } }
+                        td { (status_badge(locale, ticket.status)) }
+                        td { (t(&format!("priority-{}", ticket.priority.as_str()))) }
+                        td { (ticket.assignee.as_ref().map(|a| a.name.as_str()).unwrap_or("—")) }
+                        td class="nowrap" { (signed_in.locale.datetime(&ticket.updated_at)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 async fn list(
     State(_state): State<AppState>,
     signed_in: SignedIn,
@@ -159,28 +189,7 @@ async fn list(
                     @if rows.is_empty() {
                         p class="empty" { (t("desk-empty")) }
                     } @else {
-                        table class="tickets" {
-                            thead { tr {
-                                th { (t("desk-col-subject")) } th { (t("desk-col-contact")) } th { (t("desk-col-status")) }
-                                th { (t("desk-col-priority")) } th { (t("desk-col-assignee")) } th { (t("desk-col-updated")) }
-                            } }
-                            tbody {
-                                @for ticket in &rows {
-                                    tr data-href={"/agent/tickets/" (ticket.id)} class={"priority-" (ticket.priority.as_str())} {
-                                        td class="subject" {
-                                            a href={"/agent/tickets/" (ticket.id)} { (ticket.subject) }
-                                            span class="code" { (ticket.code) }
-                                            @for tag in &ticket.tags { a class="tag" href={"/agent/tickets?view=all&tag=" (tag)} { (tag) } }
-                                        }
-                                        td { (ticket.contact.name) @if let Some(email) = &ticket.contact.email { br; span class="muted" { (email) } } }
-                                        td { (status_badge(locale, ticket.status)) }
-                                        td { (t(&format!("priority-{}", ticket.priority.as_str()))) }
-                                        td { (ticket.assignee.as_ref().map(|a| a.name.as_str()).unwrap_or("—")) }
-                                        td class="nowrap" { (signed_in.locale.datetime(&ticket.updated_at)) }
-                                    }
-                                }
-                            }
-                        }
+                        (ticket_table(&signed_in, &rows))
                     }
                     @if let Some((at, id)) = &next {
                         @let unix = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp()).unwrap_or(0);

@@ -13,6 +13,7 @@ pub mod live;
 mod login;
 mod login_2fa;
 mod profile;
+mod search_page;
 mod security;
 mod ticket_page;
 mod tokens;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(live::routes())
         .merge(language::routes())
         .merge(desk::routes())
+        .merge(search_page::routes())
         .merge(contact_pages::routes())
         .merge(ticket_page::routes())
         .merge(agents::routes())

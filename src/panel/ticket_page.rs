@@ -85,7 +85,11 @@ async fn render(
                                 @if message.kind == MessageKind::Note { span class="badge note" { (t("ticket-internal-note")) } }
                                 span class="muted" { (signed_in.locale.datetime(&message.created_at)) }
                             }
-                            div class="message-body" { (message.body) }
+                            @if message.html {
+                                div class="message-body html" { (maud::PreEscaped(crate::http::sanitize::sanitize_html(&message.body))) }
+                            } @else {
+                                div class="message-body" { (message.body) }
+                            }
                         }
                     }
                 }

@@ -169,4 +169,14 @@ async fn ticket_forms_need_the_csrf_token_and_unknown_tickets_are_404() {
     let (status, _, page) = panel.get("/agent/tickets?view=all").await;
     assert_eq!(status, 200);
     assert!(page.contains("Hello"), "{page}");
+
+    // Search from the workspace: found by a word of the message, folded; nothing for junk.
+    let (status, _, page) = panel.get("/agent/search?q=PLEASE").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/agent/tickets/{id}")), "{page}");
+    let (status, _, page) = panel.get("/agent/search?q=%22AND%20OR%20NEAR(").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&format!("/agent/tickets/{id}\"")), "{page}");
+    let (status, _, _) = panel.get("/agent/search?q=").await;
+    assert_eq!(status, 200);
 }
