@@ -5,7 +5,7 @@
 
 1. POST /api/v1/tickets, durable (each 201 is after the commit's fsync), 8 concurrent
    connections (wrk -t2 -c8 -d10s --latency, bench/post_ticket.lua): tickets/s and p99.
-2. GET /api/v1/tickets/{id} of one ticket, wrk -t2 -c64 -d10s: requests/s.
+2. GET /api/v1/tickets/{id} of a one-message and of a 50-message ticket, wrk -t2 -c64 -d10s.
 3. The agent panel's page of a ticket with a 50-message thread, one connection
    (wrk -t1 -c1 -d5s --latency with the session cookie): median latency, an upper bound of
    the server time (loopback TLS adds microseconds).
@@ -66,6 +66,12 @@ def main():
         wrk_env = dict(os.environ, HELPDESKD_BENCH_TOKEN=token)
         rps, bad, lat, _ = wrk("-t2", "-c8", "-d10s", "--latency", "-s", f"{HERE}/post_ticket.lua", base, env=wrk_env)
         print(f"POST /api/v1/tickets, 8 connections: {rps:,.0f} tickets/s, p50 {lat['50']}, p99 {lat['99']} (non-2xx: {bad})")
+
+        small = json.loads(curl(*auth, "-H", "content-type: application/json", "-d",
+                                '{"subject": "Small", "message": "One message", "contact": {"email": "s@example.com"}}',
+                                f"{base}/api/v1/tickets"))["id"]
+        rps, bad, _, _ = wrk("-t2", "-c64", "-d10s", "-H", f"Authorization: Bearer {token}", f"{base}/api/v1/tickets/{small}")
+        print(f"GET /api/v1/tickets/{{id}} (1 message), 64 connections: {rps:,.0f} requests/s (non-2xx: {bad})")
 
         ticket = json.loads(curl(*auth, "-H", "content-type: application/json", "-d",
                                  '{"subject": "Thread", "message": "First", "contact": {"email": "t@example.com"}}',
