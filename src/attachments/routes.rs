@@ -62,20 +62,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(panel)
 }
 
-fn viewer(auth: &Authenticated) -> Viewer {
-    Viewer {
-        user_id: auth.user.id,
-        role: auth.user.role,
-    }
-}
-
-fn session_viewer(signed_in: &SignedIn) -> Viewer {
-    Viewer {
-        user_id: signed_in.session.user.id,
-        role: signed_in.session.user.role,
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 struct UploadParams {
@@ -116,7 +102,13 @@ async fn upload(
     let declared_type =
         super::declared_type(headers.get(header::CONTENT_TYPE).map(HeaderValue::as_bytes));
     // Nothing is read for a ticket the caller may not see.
-    super::check_ticket(&auth.db, viewer(&auth), ticket_id, params.message_id).await?;
+    super::check_ticket(
+        &auth.db,
+        Viewer::of(&auth.user),
+        ticket_id,
+        params.message_id,
+    )
+    .await?;
 
     let reserve = declared_length.unwrap_or(limit).min(limit);
     let kib = usize::try_from(reserve.div_ceil(1024))
@@ -194,7 +186,7 @@ fn body_error(error: axum::Error) -> ApiError {
 
 /// `GET /api/v1/tickets/{id}/attachments`.
 async fn list(auth: Authenticated, Path(ticket_id): Path<i64>) -> Result<Json, ApiError> {
-    let attachments = super::list(&auth.db, viewer(&auth), ticket_id).await?;
+    let attachments = super::list(&auth.db, Viewer::of(&auth.user), ticket_id).await?;
     Ok(axum::Json(json!({ "attachments": attachments })))
 }
 
@@ -210,22 +202,22 @@ pub enum Serve {
 }
 
 async fn download(auth: Authenticated, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let viewer = viewer(&auth);
+    let viewer = Viewer::of(&auth.user);
     serve(auth.db, viewer, id, Serve::Download).await
 }
 
 async fn preview(auth: Authenticated, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let viewer = viewer(&auth);
+    let viewer = Viewer::of(&auth.user);
     serve(auth.db, viewer, id, Serve::Preview).await
 }
 
 async fn panel_download(signed_in: SignedIn, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let viewer = session_viewer(&signed_in);
+    let viewer = Viewer::of(&signed_in.session.user);
     serve(signed_in.db, viewer, id, Serve::Download).await
 }
 
 async fn panel_preview(signed_in: SignedIn, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let viewer = session_viewer(&signed_in);
+    let viewer = Viewer::of(&signed_in.session.user);
     serve(signed_in.db, viewer, id, Serve::Preview).await
 }
 

@@ -29,13 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets/{id}/update", post(change))
 }
 
-fn viewer(signed_in: &SignedIn) -> Viewer {
-    Viewer {
-        user_id: signed_in.session.user.id,
-        role: signed_in.session.user.role,
-    }
-}
-
 async fn render(
     signed_in: &SignedIn,
     id: i64,
@@ -44,14 +37,14 @@ async fn render(
 ) -> Result<Page, ApiError> {
     let locale = signed_in.locale;
     let t = |id: &str| locale.t(id);
-    let ticket = match tickets::get(&signed_in.db, viewer(signed_in), id).await {
+    let ticket = match tickets::get(&signed_in.db, Viewer::of(&signed_in.session.user), id).await {
         Ok(ticket) => ticket,
         Err(TicketError::NotFound(_)) => return Err(ApiError::not_found(t("ticket-not-found"))),
         Err(e) => return Err(e.into()),
     };
     let others = tickets::list(
         &signed_in.db,
-        viewer(signed_in),
+        Viewer::of(&signed_in.session.user),
         ListQuery {
             contact_id: Some(ticket.contact.id),
             limit: 10,
@@ -187,7 +180,7 @@ async fn write(
     let written = tickets::add_message(
         &signed_in.db,
         state.clock.now_unix(),
-        Some(viewer(&signed_in)),
+        Some(Viewer::of(&signed_in.session.user)),
         id,
         new,
         Actor::Agent(signed_in.session.user.id),
@@ -249,7 +242,7 @@ async fn change(
     match tickets::update(
         &signed_in.db,
         state.clock.now_unix(),
-        viewer(&signed_in),
+        Viewer::of(&signed_in.session.user),
         id,
         patch,
     )

@@ -25,13 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/views/{id}/tickets", get(run_view))
 }
 
-fn viewer(auth: &Authenticated) -> Viewer {
-    Viewer {
-        user_id: auth.user.id,
-        role: auth.user.role,
-    }
-}
-
 /// The parameters of `GET /api/v1/search`: `q` and the ticket list's filters.
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -130,7 +123,7 @@ async fn search(
         limit: limit(params.limit),
         cursor: cursor(params.cursor.as_deref())?,
     };
-    let page = super::find(&auth.db, viewer(&auth), search).await?;
+    let page = super::find(&auth.db, Viewer::of(&auth.user), search).await?;
     Ok(Json(json!(page)))
 }
 
@@ -180,7 +173,7 @@ async fn run_view(
         limit: limit(params.limit),
         cursor: cursor(params.cursor.as_deref())?,
     };
-    let page = super::find(&auth.db, viewer(&auth), search).await?;
+    let page = super::find(&auth.db, Viewer::of(&auth.user), search).await?;
     Ok(Json(json!(page)))
 }
 

@@ -28,13 +28,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/tickets/{id}/messages", post(add_message))
 }
 
-fn viewer(auth: &Authenticated) -> Viewer {
-    Viewer {
-        user_id: auth.user.id,
-        role: auth.user.role,
-    }
-}
-
 /// JSON from raw bytes, with the same errors as `ApiJson` (the raw bytes are kept for the
 /// idempotency hash).
 fn parse<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
@@ -213,7 +206,7 @@ async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let query = list_query(params, auth.user.id)?;
     let limit = query.limit as usize;
-    let tickets = super::list(&auth.db, viewer(&auth), query).await?;
+    let tickets = super::list(&auth.db, Viewer::of(&auth.user), query).await?;
     let next = (tickets.len() == limit)
         .then(|| tickets.last().map(|t| cursor_of(&t.updated_at, t.id)))
         .flatten();
@@ -221,7 +214,9 @@ async fn list(
 }
 
 async fn show(auth: Authenticated, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(super::get(&auth.db, viewer(&auth), id).await?)))
+    Ok(Json(json!(
+        super::get(&auth.db, Viewer::of(&auth.user), id).await?
+    )))
 }
 
 async fn change(
@@ -232,7 +227,14 @@ async fn change(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let patch: TicketPatch = parse(&headers, &body)?;
-    let ticket = super::update(&auth.db, state.clock.now_unix(), viewer(&auth), id, patch).await?;
+    let ticket = super::update(
+        &auth.db,
+        state.clock.now_unix(),
+        Viewer::of(&auth.user),
+        id,
+        patch,
+    )
+    .await?;
     Ok(Json(json!(ticket)))
 }
 
@@ -246,7 +248,14 @@ async fn trash(
         status: Some(Status::Trash),
         ..TicketPatch::default()
     };
-    let ticket = super::update(&auth.db, state.clock.now_unix(), viewer(&auth), id, patch).await?;
+    let ticket = super::update(
+        &auth.db,
+        state.clock.now_unix(),
+        Viewer::of(&auth.user),
+        id,
+        patch,
+    )
+    .await?;
     Ok(Json(json!(ticket)))
 }
 
@@ -262,7 +271,7 @@ async fn add_message(
     let message = super::add_message(
         &auth.db,
         state.clock.now_unix(),
-        Some(viewer(&auth)),
+        Some(Viewer::of(&auth.user)),
         id,
         new,
         Actor::Agent(auth.user.id),

@@ -55,6 +55,15 @@ pub struct Viewer {
     pub role: Role,
 }
 
+impl Viewer {
+    pub fn of(user: &crate::auth::users::User) -> Self {
+        Viewer {
+            user_id: user.id,
+            role: user.role,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewContactRef {
