@@ -438,6 +438,11 @@ fn insert(
         contact
     ])?;
     let id = conn.last_insert_rowid();
+    let actor = match upload.uploader {
+        Uploader::Agent(id) => tickets::Actor::Agent(id),
+        Uploader::Contact(id) => tickets::Actor::Contact(id),
+    };
+    tickets::record_addition(conn, upload.ticket_id, now, actor, "attachment", filename)?;
     let mut chunk = conn.prepare_cached(
         "INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES (?1, ?2, ?3)",
     )?;
@@ -941,6 +946,26 @@ mod tests {
             role: Role::Admin,
         };
         assert_eq!(find(&db, admin, hidden.id).await.unwrap().id, hidden.id);
+    }
+
+    #[tokio::test]
+    async fn an_upload_moves_its_ticket_up_and_is_in_its_history() {
+        let (_dir, db, agent) = account_with_agent().await;
+        let ticket_id = ticket(&db, agent.id, None).await;
+        store(&db, 5_000, upload(ticket_id, b"hello".to_vec(), agent.id))
+            .await
+            .unwrap();
+        let viewer = Viewer {
+            user_id: agent.id,
+            role: Role::Agent,
+        };
+        let ticket = tickets::get(&db, viewer, ticket_id).await.unwrap();
+        assert_eq!(ticket.updated_at, rfc3339(5_000));
+        let history = ticket.history.unwrap();
+        let added = history.last().unwrap();
+        assert_eq!(added.field, "attachment");
+        assert_eq!(added.to.as_deref(), Some("report.bin"));
+        assert_eq!(added.actor.id, Some(agent.id));
     }
 
     #[tokio::test]

@@ -257,6 +257,22 @@ fn event(
     Ok(())
 }
 
+/// Something was added to ticket `ticket` without changing its fields (an attachment):
+/// it moves to the top of the lists and the history says who added what.
+pub(crate) fn record_addition(
+    conn: &Connection,
+    ticket: i64,
+    now: i64,
+    actor: Actor,
+    field: &str,
+    added: &str,
+) -> Result<(), rusqlite::Error> {
+    event(conn, ticket, now, actor, field, None, Some(added))?;
+    conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?
+        .execute(params![ticket, now])?;
+    Ok(())
+}
+
 fn set_tags(conn: &Connection, ticket: i64, tags: &[String]) -> Result<(), rusqlite::Error> {
     conn.prepare_cached("DELETE FROM ticket_tags WHERE ticket_id = ?1")?
         .execute([ticket])?;
