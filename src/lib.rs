@@ -17,6 +17,7 @@ pub mod portal;
 pub mod search;
 pub mod server;
 pub mod setup;
+pub mod spam;
 pub mod store;
 pub mod systemd;
 pub mod tickets;

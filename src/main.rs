@@ -71,6 +71,98 @@ enum Command {
     /// The accounts' audit logs
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The built-in spam filter: train, classify with and inspect a model
+    #[command(subcommand)]
+    Spam(SpamCommand),
+}
+
+/// The model a spam command works on: a standalone file or a live account's.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct SpamModel {
+    /// Standalone model file (created if missing); same format as an account's model
+    #[arg(long, value_name = "PATH")]
+    model: Option<PathBuf>,
+    /// A live account's model, in its database (with --config / --data-dir)
+    #[arg(long, value_name = "SLUG")]
+    account: Option<String>,
+}
+
+impl SpamModel {
+    fn target(self, data: DataArgs) -> cli::spam::Target {
+        match (self.model, self.account) {
+            (Some(path), _) => cli::spam::Target::File(path),
+            (None, slug) => cli::spam::Target::Account {
+                data,
+                slug: slug.unwrap_or_default(),
+            },
+        }
+    }
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct SpamInputs {
+    /// Raw RFC 822 files to learn as spam
+    #[arg(long = "spam", value_name = "FILE", num_args = 1..)]
+    spam_files: Vec<PathBuf>,
+    /// A file listing spam messages, one path per line
+    #[arg(long = "spam-list", value_name = "LIST")]
+    spam_list: Option<PathBuf>,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct HamInputs {
+    /// Raw RFC 822 files to learn as ham
+    #[arg(long = "ham", value_name = "FILE", num_args = 1..)]
+    ham_files: Vec<PathBuf>,
+    /// A file listing ham messages, one path per line
+    #[arg(long = "ham-list", value_name = "LIST")]
+    ham_list: Option<PathBuf>,
+}
+
+fn inputs(files: Vec<PathBuf>, list: Option<PathBuf>) -> cli::spam::Inputs {
+    match list {
+        Some(list) => cli::spam::Inputs::List(list),
+        None => cli::spam::Inputs::Files(files),
+    }
+}
+
+#[derive(Subcommand)]
+enum SpamCommand {
+    /// Learn messages as spam and as ham (one transaction)
+    Train {
+        #[command(flatten)]
+        model: SpamModel,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        spam: SpamInputs,
+        #[command(flatten)]
+        ham: HamInputs,
+    },
+    /// Print `<path>\t<spam|ham|unsure>\t<score>` for each message
+    #[command(group(clap::ArgGroup::new("messages").required(true).args(["files", "list"])))]
+    Classify {
+        #[command(flatten)]
+        model: SpamModel,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Raw RFC 822 files
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A file listing messages, one path per line
+        #[arg(long, value_name = "LIST", conflicts_with = "files")]
+        list: Option<PathBuf>,
+    },
+    /// Show what a model has learned and its cut-offs
+    Stats {
+        #[command(flatten)]
+        model: SpamModel,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +315,23 @@ fn main() -> ExitCode {
             cli::audit::verify(&data, &account)
         }
         Command::Audit(AuditCommand::Prune { data, account }) => cli::audit::prune(&data, &account),
+        Command::Spam(SpamCommand::Train {
+            model,
+            data,
+            spam,
+            ham,
+        }) => cli::spam::train(
+            model.target(data),
+            inputs(spam.spam_files, spam.spam_list),
+            inputs(ham.ham_files, ham.ham_list),
+        ),
+        Command::Spam(SpamCommand::Classify {
+            model,
+            data,
+            files,
+            list,
+        }) => cli::spam::classify(model.target(data), inputs(files, list)),
+        Command::Spam(SpamCommand::Stats { model, data }) => cli::spam::stats(model.target(data)),
     };
     match result {
         Ok(code) => code,

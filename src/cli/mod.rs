@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod init;
 pub mod serve;
 pub mod setup_link;
+pub mod spam;
 pub mod user;
 
 use std::path::Path;

@@ -434,4 +434,53 @@ CREATE TABLE saved_views (
 ) STRICT;
 "#,
     },
+    Migration {
+        version: 12,
+        sql: SPAM_MODEL,
+    },
 ];
+
+/// The spam filter's model (src/spam/), migration 12 of an account database and, as it
+/// stands, the whole schema of a standalone model file (`helpdeskd spam … --model PATH`):
+/// one format in both places.
+///
+/// Tokens are stored only as keyed 64-bit hashes (SipHash-2-4 under `hash_key`, a secret of
+/// this model alone), never as text: the model holds no readable personal data, and an
+/// erasure elsewhere needs no untraining here.
+pub const SPAM_MODEL: &str = r#"
+-- One row: the hash key, how many messages were learned per class, and the account's
+-- cut-offs (NULL = the built-in defaults of src/spam/classifier.rs).
+CREATE TABLE spam_model (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    hash_key      BLOB NOT NULL CHECK (length(hash_key) = 16),
+    spam_messages INTEGER NOT NULL DEFAULT 0 CHECK (spam_messages >= 0),
+    ham_messages  INTEGER NOT NULL DEFAULT 0 CHECK (ham_messages >= 0),
+    ham_cutoff    REAL CHECK (ham_cutoff BETWEEN 0 AND 1),
+    spam_cutoff   REAL CHECK (spam_cutoff BETWEEN 0 AND 1),
+    CHECK (ham_cutoff IS NULL OR spam_cutoff IS NULL OR ham_cutoff <= spam_cutoff)
+) STRICT;
+INSERT INTO spam_model (id, hash_key) VALUES (1, randomblob(16));
+
+-- In how many learned messages of each class a token occurred (once per message). The hash
+-- is the token's keyed u64 reinterpreted as i64, so it is the rowid itself. A token whose
+-- counts both fall to 0 by unlearning is deleted.
+CREATE TABLE spam_tokens (
+    hash INTEGER PRIMARY KEY,
+    spam INTEGER NOT NULL CHECK (spam >= 0),
+    ham  INTEGER NOT NULL CHECK (ham >= 0)
+) STRICT;
+
+-- What an agent's mark taught the filter, by the caller's name for the thing marked (e.g.
+-- 'message:42'): undoing the mark subtracts exactly these hashes, whatever the message or
+-- the tokenizer became since. `tokens` holds the distinct hashes, 8 bytes little-endian
+-- each, sorted; `verdict` is what the filter had answered before the agent corrected it
+-- (NULL when unknown), for the "recent accuracy" figure.
+CREATE TABLE spam_learned (
+    source     TEXT PRIMARY KEY,
+    class      TEXT NOT NULL CHECK (class IN ('spam', 'ham')),
+    tokens     BLOB NOT NULL,
+    verdict    TEXT CHECK (verdict IN ('spam', 'unsure', 'ham')),
+    learned_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX spam_learned_recent ON spam_learned(learned_at);
+"#;

@@ -1,0 +1,625 @@
+//! From a message to its set of keyed token hashes.
+//!
+//! What is looked at, each with its own prefix so that "free" in a subject and "free" in a
+//! body are different tokens:
+//! - headers: `From` and `Reply-To` (address, domain, display-name words, whether they
+//!   differ), `Subject` words, the first `MAX_HOPS` `Received` hops (hosts, parent domains,
+//!   networks, protocol), `Content-Type` / charset / transfer encoding of every part,
+//!   `X-Mailer` / `User-Agent`, the *shape* of the `Message-ID` (digits and letters replaced
+//!   by classes, so its unique part is not stored but the habit of the software that made it
+//!   is) and the names of the headers present;
+//! - bodies after MIME decoding (base64, quoted-printable, charsets — mail-parser) and, for
+//!   HTML, after stripping the markup (`html`): words, URLs and their domains;
+//! - a few structural features, kept because the evaluation showed they help (BENCHMARKS.md).
+//!
+//! Limits, so that no message can make this slow or large: at most `MAX_SCAN_BYTES` of the
+//! raw message are parsed, at most `MAX_TEXT_BYTES` of decoded text are read, at most
+//! `MAX_TOKENS` tokens are produced, and over-long words become one coarse token.
+//!
+//! Every token is hashed at once with SipHash-2-4 under the model's 128-bit secret; no token
+//! text outlives the call.
+
+use std::hash::Hasher;
+
+use mail_parser::{
+    Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
+};
+use siphasher::sip::SipHasher24;
+
+use super::html::{self, HtmlText};
+use super::words::{self, MAX_WORD_BYTES};
+
+/// Raw bytes of one message that are parsed; the rest is ignored.
+pub const MAX_SCAN_BYTES: usize = 512 * 1024;
+/// Decoded body text (all parts together) that is tokenized.
+pub const MAX_TEXT_BYTES: usize = 192 * 1024;
+/// Tokens produced for one message (before duplicates are removed).
+pub const MAX_TOKENS: usize = 4000;
+/// `Received` headers looked at, from the top (the hops nearest to us come first).
+const MAX_HOPS: usize = 4;
+/// Headers looked at.
+const MAX_HEADERS: usize = 200;
+/// Nested messages (forwarded as attachments) followed.
+const MAX_DEPTH: usize = 3;
+
+/// The model's secret for the token hashes (16 random bytes kept with the model).
+#[derive(Clone, PartialEq, Eq)]
+pub struct HashKey {
+    k0: u64,
+    k1: u64,
+}
+
+impl HashKey {
+    pub fn from_bytes(bytes: [u8; 16]) -> HashKey {
+        let mut k0 = [0u8; 8];
+        let mut k1 = [0u8; 8];
+        k0.copy_from_slice(&bytes[..8]);
+        k1.copy_from_slice(&bytes[8..]);
+        HashKey {
+            k0: u64::from_le_bytes(k0),
+            k1: u64::from_le_bytes(k1),
+        }
+    }
+}
+
+impl HashKey {
+    /// The hash of one token as the tokenizer makes it (`prefix` then the token text), e.g.
+    /// `token("shape:", "html-only")`: for tests and measurements that look for a token.
+    pub fn token(&self, prefix: &str, text: &str) -> u64 {
+        let mut hasher = SipHasher24::new_with_keys(self.k0, self.k1);
+        hasher.write(prefix.as_bytes());
+        // 0xFF never occurs in UTF-8: prefix and token cannot run into each other.
+        hasher.write_u8(0xFF);
+        hasher.write(text.as_bytes());
+        hasher.finish()
+    }
+}
+
+impl std::fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashKey(…)")
+    }
+}
+
+/// Where tokens go: hashed at once, up to a limit. Reused from message to message, so the
+/// buffers are allocated once.
+pub struct Sink {
+    key: HashKey,
+    out: Vec<u64>,
+    limit: usize,
+    lower: String,
+    /// Tests only: the token texts, to check what the tokenizer sees.
+    record: Option<Vec<String>>,
+}
+
+impl Sink {
+    fn new(key: HashKey, limit: usize) -> Sink {
+        Sink {
+            key,
+            out: Vec::with_capacity(1024),
+            limit,
+            lower: String::with_capacity(64),
+            record: None,
+        }
+    }
+
+    /// A sink that also keeps the token texts (for tests of the tokenizer).
+    pub fn recording(key: HashKey, limit: usize) -> Sink {
+        let mut sink = Sink::new(key, limit);
+        sink.record = Some(Vec::new());
+        sink
+    }
+
+    pub fn recorded(&self) -> Vec<String> {
+        self.record.clone().unwrap_or_default()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.out.len() >= self.limit
+    }
+
+    /// A token as it is.
+    pub fn push(&mut self, prefix: &str, token: &str) {
+        self.push_parts(prefix, &[token]);
+    }
+
+    /// A token case-folded (Unicode lower case).
+    pub fn push_lower(&mut self, prefix: &str, token: &str) {
+        let mut lower = std::mem::take(&mut self.lower);
+        lower.clear();
+        if token.is_ascii() {
+            lower.push_str(token);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.extend(token.chars().flat_map(char::to_lowercase));
+        }
+        self.push_parts(prefix, &[&lower]);
+        self.lower = lower;
+    }
+
+    /// A token made of several pieces (saves building a string).
+    pub fn push_parts(&mut self, prefix: &str, parts: &[&str]) {
+        if self.is_full() {
+            return;
+        }
+        let mut hasher = SipHasher24::new_with_keys(self.key.k0, self.key.k1);
+        hasher.write(prefix.as_bytes());
+        // 0xFF never occurs in UTF-8: prefix and token cannot run into each other.
+        hasher.write_u8(0xFF);
+        for part in parts {
+            hasher.write(part.as_bytes());
+        }
+        self.out.push(hasher.finish());
+        if let Some(record) = &mut self.record {
+            record.push(format!("{prefix}{}", parts.concat()));
+        }
+    }
+
+    fn start(&mut self) {
+        self.out.clear();
+        if let Some(record) = &mut self.record {
+            record.clear();
+        }
+    }
+
+    /// Sorted and distinct: a message counts each token once, and the order is fixed.
+    fn finish(&mut self) -> &[u64] {
+        self.out.sort_unstable();
+        self.out.dedup();
+        &self.out
+    }
+}
+
+/// Turns messages into token hashes. Keeps its buffers between messages.
+pub struct Tokenizer {
+    sink: Sink,
+    parser: MessageParser,
+    html: HtmlText,
+}
+
+/// What the parts of one message looked like, for the structural features.
+#[derive(Default)]
+struct Shape {
+    text_parts: usize,
+    html_parts: usize,
+    images: usize,
+    text_bytes: usize,
+    letters: usize,
+    capitals: usize,
+    link_mismatch: bool,
+}
+
+impl Tokenizer {
+    pub fn new(key: &HashKey) -> Tokenizer {
+        Tokenizer::with_sink(Sink::new(key.clone(), MAX_TOKENS))
+    }
+
+    fn with_sink(sink: Sink) -> Tokenizer {
+        // Only the MIME headers and the ones looked at are parsed into structures; the rest
+        // stay raw text (cheap), which is all `headers` needs.
+        let parser = MessageParser::new()
+            .with_mime_headers()
+            .header_text(HeaderName::Subject)
+            .header_address(HeaderName::From)
+            .header_address(HeaderName::ReplyTo);
+        Tokenizer {
+            sink,
+            parser,
+            html: HtmlText::default(),
+        }
+    }
+
+    /// A tokenizer that also records the token texts (tests only).
+    pub fn recording(key: &HashKey) -> Tokenizer {
+        Tokenizer::with_sink(Sink::recording(key.clone(), MAX_TOKENS))
+    }
+
+    /// The token texts of the last call, if recording.
+    pub fn recorded(&self) -> Vec<String> {
+        self.sink.recorded()
+    }
+
+    /// The sorted, distinct token hashes of a raw RFC 822 message.
+    pub fn message(&mut self, raw: &[u8]) -> &[u64] {
+        self.sink.start();
+        let raw = &raw[..raw.len().min(MAX_SCAN_BYTES)];
+        let raw = skip_mbox_line(raw);
+        match self.parser.parse(raw) {
+            Some(message) => {
+                let mut budget = MAX_TEXT_BYTES;
+                let mut shape = Shape::default();
+                headers(&message, &mut self.sink);
+                parts(
+                    &message,
+                    0,
+                    &mut self.sink,
+                    &mut self.html,
+                    &mut budget,
+                    &mut shape,
+                );
+                structure(&shape, &mut self.sink);
+            }
+            None => {
+                let text = String::from_utf8_lossy(&raw[..raw.len().min(MAX_TEXT_BYTES)]);
+                words::words(&text, "", &mut self.sink);
+            }
+        }
+        self.sink.finish()
+    }
+
+    /// The sorted, distinct token hashes of a text without mail headers: a chat's first
+    /// message, a web form. Same word rules as mail bodies, the subject with its prefix.
+    pub fn text(&mut self, subject: &str, body: &str) -> &[u64] {
+        self.sink.start();
+        words::words(
+            prefix_of(subject, MAX_TEXT_BYTES),
+            "subject:",
+            &mut self.sink,
+        );
+        let body = prefix_of(body, MAX_TEXT_BYTES);
+        words::words(body, "", &mut self.sink);
+        let mut shape = Shape::default();
+        count_case(body, &mut shape);
+        shape.text_parts = 1;
+        structure(&shape, &mut self.sink);
+        self.sink.finish()
+    }
+}
+
+/// mbox files start each message with a `From sender date` line that is no header.
+fn skip_mbox_line(raw: &[u8]) -> &[u8] {
+    if raw.starts_with(b"From ") {
+        match raw.iter().position(|&b| b == b'\n') {
+            Some(end) => &raw[end + 1..],
+            None => raw,
+        }
+    } else {
+        raw
+    }
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn prefix_of(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn headers(message: &Message<'_>, sink: &mut Sink) {
+    let mut hops = 0;
+    for header in message.headers().iter().take(MAX_HEADERS) {
+        let name = header.name();
+        if name.len() <= MAX_WORD_BYTES {
+            sink.push_lower("header:", name);
+        }
+        match &header.name {
+            HeaderName::From => address(header.value(), "from:", sink),
+            HeaderName::ReplyTo => address(header.value(), "reply-to:", sink),
+            HeaderName::Subject => {
+                if let Some(subject) = header.value().as_text() {
+                    words::words(prefix_of(subject, 1024), "subject:", sink);
+                }
+            }
+            HeaderName::Received if hops < MAX_HOPS => {
+                hops += 1;
+                if let Some(text) = header.value().as_text() {
+                    received(prefix_of(text, 1024), sink);
+                }
+            }
+            HeaderName::MessageId => {
+                if let Some(text) = header.value().as_text() {
+                    message_id_shape(prefix_of(text, 256), sink);
+                }
+            }
+            _ if name.eq_ignore_ascii_case("X-Mailer")
+                || name.eq_ignore_ascii_case("User-Agent") =>
+            {
+                if let Some(text) = header.value().as_text() {
+                    let text = prefix_of(text.trim(), 80);
+                    sink.push_lower("x-mailer:", text);
+                    words::words(text, "x-mailer:", sink);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Reply-To pointing elsewhere than From is a classic of spam (and of mailing lists).
+    let from = first_address(message.header(HeaderName::From));
+    let reply_to = first_address(message.header(HeaderName::ReplyTo));
+    if let (Some(from), Some(reply_to)) = (from, reply_to) {
+        let same = from.eq_ignore_ascii_case(reply_to);
+        sink.push("reply-to:", if same { "same" } else { "differs" });
+    }
+}
+
+fn first_address<'a>(value: Option<&'a HeaderValue<'_>>) -> Option<&'a str> {
+    value?.as_address()?.first()?.address.as_deref()
+}
+
+/// An address header: the address, its domain and parent domains, the display name's words.
+fn address(value: &HeaderValue<'_>, prefix: &str, sink: &mut Sink) {
+    let Some(list) = value.as_address() else {
+        if let Some(text) = value.as_text() {
+            words::words(prefix_of(text, 256), prefix, sink);
+        }
+        return;
+    };
+    let addrs: Vec<_> = match list {
+        Address::List(list) => list.iter().take(3).collect(),
+        Address::Group(groups) => groups
+            .iter()
+            .flat_map(|g| g.addresses.iter())
+            .take(3)
+            .collect(),
+    };
+    for addr in addrs {
+        if let Some(email) = addr.address.as_deref() {
+            let email = prefix_of(email, 128);
+            sink.push_lower(prefix, email);
+            match email.rsplit_once('@') {
+                Some((_, domain)) => sink.push_lower(prefix, &format!("@{domain}")),
+                None => sink.push(prefix, "no-domain"),
+            }
+        } else {
+            sink.push(prefix, "no-address");
+        }
+        match addr.name.as_deref() {
+            Some(name) => words::words(prefix_of(name, 256), prefix, sink),
+            None => sink.push(prefix, "no-name"),
+        }
+    }
+}
+
+/// One `Received` hop: the host names (and their parent domains), the /24 networks of the
+/// addresses, and the protocol after `with`.
+fn received(text: &str, sink: &mut Sink) {
+    let mut after_with = false;
+    for piece in text.split(|c: char| c.is_whitespace() || "()[];<>".contains(c)) {
+        let piece = piece.trim_matches(|c: char| c == '.' || c == ',');
+        if piece.is_empty() || piece.len() > 80 {
+            continue;
+        }
+        if after_with {
+            sink.push_lower("received:with ", piece);
+            after_with = false;
+            continue;
+        }
+        if piece.eq_ignore_ascii_case("with") {
+            after_with = true;
+            continue;
+        }
+        if !piece.contains('.') || piece.contains('@') {
+            continue;
+        }
+        if piece.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            // 193.120.211.219 → 193.120.211: the sender's network, not the one machine.
+            let network = piece.rsplit_once('.').map_or(piece, |(net, _)| net);
+            sink.push("received:ip ", network);
+        } else if piece.bytes().any(|b| b.is_ascii_alphabetic()) {
+            let mut domain = piece;
+            loop {
+                sink.push_lower("received:", domain);
+                match domain.split_once('.') {
+                    Some((_, parent)) if parent.contains('.') => domain = parent,
+                    _ => break,
+                }
+            }
+        }
+    }
+}
+
+/// `<20020822131721.A1234@mail.example.com>` → shape `9.a9@` plus the domain: how the
+/// sending software builds its ids, without the id itself.
+fn message_id_shape(text: &str, sink: &mut Sink) {
+    let id = text.trim().trim_start_matches('<').trim_end_matches('>');
+    let (local, domain) = id.rsplit_once('@').unwrap_or((id, ""));
+    let mut shape = String::with_capacity(16);
+    let mut last = None;
+    for c in local.chars() {
+        let class = if c.is_ascii_digit() {
+            '9'
+        } else if c.is_ascii_lowercase() {
+            'a'
+        } else if c.is_ascii_uppercase() {
+            'A'
+        } else if c.is_alphanumeric() {
+            'u'
+        } else {
+            c
+        };
+        if last != Some(class) {
+            shape.push(class);
+            last = Some(class);
+        }
+        if shape.len() >= 24 {
+            break;
+        }
+    }
+    sink.push("message-id:shape ", &shape);
+    if domain.is_empty() {
+        sink.push("message-id:", "no-domain");
+    } else {
+        sink.push_lower("message-id:@", prefix_of(domain, 80));
+    }
+}
+
+fn parts(
+    message: &Message<'_>,
+    depth: usize,
+    sink: &mut Sink,
+    html_text: &mut HtmlText,
+    budget: &mut usize,
+    shape: &mut Shape,
+) {
+    for part in &message.parts {
+        if sink.is_full() {
+            return;
+        }
+        if let Some(ct) = part.content_type() {
+            let subtype = ct.subtype().unwrap_or("");
+            sink.push_parts(
+                "content-type:",
+                &[
+                    &ct.ctype().to_ascii_lowercase(),
+                    "/",
+                    &subtype.to_ascii_lowercase(),
+                ],
+            );
+            if let Some(charset) = ct.attribute("charset") {
+                sink.push_lower("charset:", prefix_of(charset, 40));
+            }
+        }
+        if let Some(encoding) = part.content_transfer_encoding() {
+            sink.push_lower("encoding:", prefix_of(encoding, 40));
+        }
+        if let Some(name) = part.attachment_name()
+            && let Some((_, ext)) = name.rsplit_once('.')
+        {
+            sink.push_lower("filename:.", prefix_of(ext, 10));
+        }
+        match &part.body {
+            PartType::Text(text) => {
+                let text = take_budget(text, budget);
+                shape.text_parts += 1;
+                shape.text_bytes += text.len();
+                count_case(text, shape);
+                words::words(text, "", sink);
+            }
+            PartType::Html(markup) => {
+                let markup = take_budget(markup, budget);
+                shape.html_parts += 1;
+                html::strip(markup, html_text);
+                shape.text_bytes += html_text.text.len();
+                shape.images += html_text.images;
+                shape.link_mismatch |= html_text.link_mismatch;
+                count_case(&html_text.text, shape);
+                words::words(&html_text.text, "", sink);
+                for link in &html_text.links {
+                    words::link(link, sink);
+                }
+            }
+            PartType::Binary(_) | PartType::InlineBinary(_) => {
+                if part
+                    .content_type()
+                    .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("image"))
+                {
+                    shape.images += 1;
+                }
+            }
+            PartType::Message(inner) if depth < MAX_DEPTH => {
+                parts(inner, depth + 1, sink, html_text, budget, shape);
+            }
+            PartType::Message(_) | PartType::Multipart(_) => {}
+        }
+    }
+}
+
+/// What is left of the text budget, cut at a character boundary.
+fn take_budget<'a>(text: &'a str, budget: &mut usize) -> &'a str {
+    let text = prefix_of(text, *budget);
+    *budget -= text.len();
+    text
+}
+
+fn count_case(text: &str, shape: &mut Shape) {
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            shape.letters += 1;
+            if c.is_uppercase() {
+                shape.capitals += 1;
+            }
+        }
+    }
+}
+
+/// Cheap structural features of the whole message.
+fn structure(shape: &Shape, sink: &mut Sink) {
+    if shape.html_parts > 0 && shape.text_parts == 0 {
+        sink.push("shape:", "html-only");
+    }
+    if shape.images > 0 && shape.text_bytes < 200 {
+        sink.push("shape:", "image-only");
+    }
+    if shape.link_mismatch {
+        sink.push("shape:", "link-text-mismatch");
+    }
+    if shape.letters >= 40 && shape.capitals * 2 > shape.letters {
+        sink.push("shape:", "mostly-capitals");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> HashKey {
+        HashKey::from_bytes(*b"0123456789abcdef")
+    }
+
+    fn texts(raw: &str) -> Vec<String> {
+        let mut t = Tokenizer::recording(&key());
+        t.message(raw.as_bytes());
+        t.recorded()
+    }
+
+    #[test]
+    fn headers_get_their_prefixes() {
+        let t = texts(
+            "From nobody Thu Aug 22 13:17:22 2002\r\n\
+             From: \"Cheap Deals\" <deals@Spam.Example>\r\n\
+             Reply-To: other@elsewhere.example\r\n\
+             Subject: Free money now\r\n\
+             Received: from mx1.relay.example (mx1.relay.example [193.120.211.219]) by us with ESMTP\r\n\
+             Message-ID: <20020822131721.A1234@mail.example.com>\r\n\
+             X-Mailer: Mass Mailer 3.1\r\n\
+             \r\n\
+             Hello there\r\n",
+        );
+        for want in [
+            "from:deals@spam.example",
+            "from:@spam.example",
+            "from:cheap",
+            "reply-to:other@elsewhere.example",
+            "reply-to:differs",
+            "subject:free",
+            "subject:money",
+            "received:relay.example",
+            "received:ip 193.120.211",
+            "received:with esmtp",
+            "message-id:shape <9.A9@",
+            "message-id:@mail.example.com",
+            "x-mailer:mass mailer 3.1",
+            "header:x-mailer",
+            "hello",
+            "there",
+        ] {
+            if want.starts_with("message-id:shape") {
+                assert!(
+                    t.iter().any(|x| x.starts_with("message-id:shape 9.A9")),
+                    "shape in {t:?}"
+                );
+                continue;
+            }
+            assert!(t.contains(&want.to_string()), "{want} missing from {t:?}");
+        }
+        // The unique part of the Message-ID is not a token.
+        assert!(!t.iter().any(|x| x.contains("A1234")), "{t:?}");
+    }
+
+    #[test]
+    fn tokens_are_sorted_distinct_and_keyed() {
+        let raw = b"Subject: a\r\n\r\nword word other word\r\n";
+        let mut a = Tokenizer::new(&key());
+        let first = a.message(raw).to_vec();
+        assert!(first.windows(2).all(|w| w[0] < w[1]));
+        let mut b = Tokenizer::new(&HashKey::from_bytes([9; 16]));
+        let second = b.message(raw).to_vec();
+        assert_eq!(first.len(), second.len());
+        assert_ne!(first, second, "another key, other hashes");
+    }
+}
