@@ -110,3 +110,6 @@ impl Filter {
         self.thresholds = thresholds;
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -31,6 +31,7 @@ mod portal;
 mod search;
 mod setup;
 mod sighup;
+mod spam;
 mod storage;
 mod systemd;
 mod tickets_api;
