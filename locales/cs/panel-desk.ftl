@@ -75,4 +75,34 @@ contacts-phones = Telefon
 contacts-address = Adresa
 contacts-tickets = Tikety
 
+## Attachments on a ticket
+ticket-attachments = Přílohy
+ticket-files = Soubory tohoto tiketu
+ticket-download = Stáhnout { $name }
+ticket-attach-files = Přiložit soubory
+ticket-attach-hint = { $count ->
+        [one] Nejvýše { $count } soubor
+        [few] Nejvýše { $count } soubory
+       *[other] Nejvýše { $count } souborů
+    }, každý nejvýše { $limit }.
+ticket-file-too-large = Soubor „{ $name }“ je větší než limit { $limit }. Nic nebylo odesláno: vyberte menší soubor a odešlete znovu. Váš text zůstal zachován.
+ticket-files-too-large = Soubory jsou dohromady větší než limit { $limit }. Nic nebylo odesláno; váš text zůstal zachován.
+ticket-file-empty = Soubor „{ $name }“ je prázdný. Nic nebylo odesláno; váš text zůstal zachován.
+ticket-too-many-files = { $count ->
+        [one] Nejvýše jeden soubor na zprávu.
+        [few] Nejvýše { $count } soubory na zprávu.
+       *[other] Nejvýše { $count } souborů na zprávu.
+    } Nic nebylo odesláno; váš text zůstal zachován.
+ticket-file-over-limit = Soubor „{ $name }“ je větší než limit { $limit }: vyberte menší soubor.
+ticket-files-over-limit = Tyto soubory jsou dohromady větší než { $limit }: vyberte méně souborů nebo menší soubory.
+ticket-over-file-count = { $count ->
+        [one] Vyberte nejvýše jeden soubor.
+        [few] Vyberte nejvýše { $count } soubory.
+       *[other] Vyberte nejvýše { $count } souborů.
+    }
+ticket-upload-failed = Soubory se nepodařilo přijmout. Nic nebylo odesláno; zkuste to prosím znovu.
+size-bytes = { $size } B
+size-kb = { $size } kB
+size-mb = { $size } MB
+
 # language-name a profile-language* už jsou v locales/cs/panel.ftl.

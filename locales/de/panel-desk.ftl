@@ -75,4 +75,28 @@ contacts-phones = Telefon
 contacts-address = Adresse
 contacts-tickets = Tickets
 
+## Attachments on a ticket
+ticket-attachments = Anhänge
+ticket-files = Dateien zu diesem Ticket
+ticket-download = { $name } herunterladen
+ticket-attach-files = Dateien anhängen
+ticket-attach-hint = Bis zu { $count } Dateien, jede höchstens { $limit }.
+ticket-file-too-large = „{ $name }“ ist größer als die Grenze von { $limit }. Es wurde nichts gesendet: Wählen Sie eine kleinere Datei und senden Sie erneut. Ihr Text bleibt erhalten.
+ticket-files-too-large = Die Dateien sind zusammen größer als die Grenze von { $limit }. Es wurde nichts gesendet; Ihr Text bleibt erhalten.
+ticket-file-empty = „{ $name }“ ist leer. Es wurde nichts gesendet; Ihr Text bleibt erhalten.
+ticket-too-many-files = { $count ->
+        [one] Höchstens eine Datei pro Nachricht.
+       *[other] Höchstens { $count } Dateien pro Nachricht.
+    } Es wurde nichts gesendet; Ihr Text bleibt erhalten.
+ticket-file-over-limit = „{ $name }“ ist größer als die Grenze von { $limit }: Wählen Sie eine kleinere Datei.
+ticket-files-over-limit = Diese Dateien sind zusammen größer als { $limit }: Wählen Sie weniger oder kleinere Dateien.
+ticket-over-file-count = { $count ->
+        [one] Wählen Sie höchstens eine Datei.
+       *[other] Wählen Sie höchstens { $count } Dateien.
+    }
+ticket-upload-failed = Die Dateien konnten nicht empfangen werden. Es wurde nichts gesendet; bitte versuchen Sie es erneut.
+size-bytes = { $size } B
+size-kb = { $size } KB
+size-mb = { $size } MB
+
 # language-name und profile-language* stehen bereits in locales/de/panel.ftl.

@@ -74,6 +74,30 @@ contacts-phones = Phone
 contacts-address = Address
 contacts-tickets = Tickets
 
+## Attachments on a ticket
+ticket-attachments = Attachments
+ticket-files = Files on this ticket
+ticket-download = Download { $name }
+ticket-attach-files = Attach files
+ticket-attach-hint = Up to { $count } files, each at most { $limit }.
+ticket-file-too-large = “{ $name }” is larger than the limit of { $limit }. Nothing was sent: choose a smaller file and send again. Your text is kept.
+ticket-files-too-large = The files together are larger than the limit of { $limit }. Nothing was sent; your text is kept.
+ticket-file-empty = “{ $name }” is empty. Nothing was sent; your text is kept.
+ticket-too-many-files = { $count ->
+        [one] At most one file per message.
+       *[other] At most { $count } files per message.
+    } Nothing was sent; your text is kept.
+ticket-file-over-limit = “{ $name }” is larger than the limit of { $limit }: choose a smaller file.
+ticket-files-over-limit = These files together are larger than { $limit }: choose fewer or smaller files.
+ticket-over-file-count = { $count ->
+        [one] Choose at most one file.
+       *[other] Choose at most { $count } files.
+    }
+ticket-upload-failed = The files could not be received. Nothing was sent; please try again.
+size-bytes = { $size } B
+size-kb = { $size } KB
+size-mb = { $size } MB
+
 ## The language's own name, in the language chooser
 language-name = English
 profile-language = Language

@@ -75,4 +75,31 @@ contacts-phones = Tālrunis
 contacts-address = Adrese
 contacts-tickets = Pieteikumi
 
+## Attachments on a ticket
+ticket-attachments = Pielikumi
+ticket-files = Šī pieteikuma datnes
+ticket-download = Lejupielādēt { $name }
+ticket-attach-files = Pievienot datnes
+ticket-attach-hint = { $count ->
+        [one] Ne vairāk kā { $count } datne
+       *[other] Ne vairāk kā { $count } datnes
+    }, katra ne lielāka par { $limit }.
+ticket-file-too-large = “{ $name }” ir lielāka par ierobežojumu { $limit }. Nekas netika nosūtīts: izvēlieties mazāku datni un nosūtiet vēlreiz. Jūsu teksts ir saglabāts.
+ticket-files-too-large = Datnes kopā ir lielākas par ierobežojumu { $limit }. Nekas netika nosūtīts; jūsu teksts ir saglabāts.
+ticket-file-empty = “{ $name }” ir tukša. Nekas netika nosūtīts; jūsu teksts ir saglabāts.
+ticket-too-many-files = { $count ->
+        [one] Ne vairāk kā viena datne vienā ziņojumā.
+       *[other] Ne vairāk kā { $count } datnes vienā ziņojumā.
+    } Nekas netika nosūtīts; jūsu teksts ir saglabāts.
+ticket-file-over-limit = “{ $name }” ir lielāka par ierobežojumu { $limit }: izvēlieties mazāku datni.
+ticket-files-over-limit = Šīs datnes kopā ir lielākas par { $limit }: izvēlieties mazāk datņu vai mazākas datnes.
+ticket-over-file-count = { $count ->
+        [one] Izvēlieties ne vairāk kā vienu datni.
+       *[other] Izvēlieties ne vairāk kā { $count } datnes.
+    }
+ticket-upload-failed = Datnes neizdevās saņemt. Nekas netika nosūtīts; lūdzu, mēģiniet vēlreiz.
+size-bytes = { $size } B
+size-kb = { $size } KB
+size-mb = { $size } MB
+
 # language-name un profile-language* jau ir failā locales/lv/panel.ftl.

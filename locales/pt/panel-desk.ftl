@@ -76,4 +76,31 @@ contacts-phones = Telefone
 contacts-address = Endereço
 contacts-tickets = Tickets
 
+## Attachments on a ticket
+ticket-attachments = Anexos
+ticket-files = Ficheiros deste ticket
+ticket-download = Transferir { $name }
+ticket-attach-files = Anexar ficheiros
+ticket-attach-hint = { $count ->
+        [one] Até { $count } ficheiro
+       *[other] Até { $count } ficheiros
+    }, cada um com no máximo { $limit }.
+ticket-file-too-large = “{ $name }” é maior do que o limite de { $limit }. Nada foi enviado: escolha um ficheiro mais pequeno e envie novamente. O seu texto foi mantido.
+ticket-files-too-large = Os ficheiros em conjunto são maiores do que o limite de { $limit }. Nada foi enviado; o seu texto foi mantido.
+ticket-file-empty = “{ $name }” está vazio. Nada foi enviado; o seu texto foi mantido.
+ticket-too-many-files = { $count ->
+        [one] No máximo um ficheiro por mensagem.
+       *[other] No máximo { $count } ficheiros por mensagem.
+    } Nada foi enviado; o seu texto foi mantido.
+ticket-file-over-limit = “{ $name }” é maior do que o limite de { $limit }: escolha um ficheiro mais pequeno.
+ticket-files-over-limit = Estes ficheiros em conjunto são maiores do que { $limit }: escolha menos ficheiros ou ficheiros mais pequenos.
+ticket-over-file-count = { $count ->
+        [one] Escolha no máximo um ficheiro.
+       *[other] Escolha no máximo { $count } ficheiros.
+    }
+ticket-upload-failed = Não foi possível receber os ficheiros. Nada foi enviado; tente novamente.
+size-bytes = { $size } B
+size-kb = { $size } KB
+size-mb = { $size } MB
+
 # language-name e profile-language* já estão em locales/pt/panel.ftl.

@@ -387,6 +387,45 @@ pub async fn store(db: &Database, now: i64, upload: Upload) -> Result<Attachment
         .await
 }
 
+/// Stores the files of one message (each `Upload` names its ticket and message; the caller
+/// checked them with `check_ticket`) in one write transaction: every file or none. Hashing
+/// and sniffing run first, on a blocking thread. An empty file is refused before anything
+/// is written.
+pub async fn store_all(
+    db: &Database,
+    now: i64,
+    uploads: Vec<Upload>,
+) -> Result<Vec<Attachment>, AttachmentError> {
+    if uploads.iter().any(|u| u.bytes.is_empty()) {
+        return Err(AttachmentError::Empty);
+    }
+    if uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let prepared = tokio::task::spawn_blocking(move || {
+        uploads
+            .into_iter()
+            .map(|upload| {
+                let sha256 = hex::encode(Sha256::digest(&upload.bytes));
+                let content_type = sniff(&upload.bytes);
+                let filename = filename_or_default(upload.filename.as_deref(), &upload.bytes);
+                (upload, sha256, content_type, filename)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| StoreError::Invariant("hashing attachments panicked".into()))?;
+    db.write(move |conn| {
+        prepared
+            .iter()
+            .map(|(upload, sha256, content_type, filename)| {
+                insert(conn, now, upload, sha256, content_type, filename)
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+}
+
 /// In the write transaction: the row, then the chunks.
 fn insert(
     conn: &Connection,

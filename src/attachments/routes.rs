@@ -45,6 +45,20 @@ pub const FILE_HEADERS: &[(&str, &str)] = &[
 const UPLOAD_BUDGET_KIB: usize = 256 * 1024;
 static UPLOAD_BUDGET: Semaphore = Semaphore::const_new(UPLOAD_BUDGET_KIB);
 
+/// Holds `bytes` (at least 1 KiB, at most the whole budget) of the upload budget for as long
+/// as the permit lives: the panel's multipart uploads share the API's budget.
+pub(crate) async fn upload_budget(
+    bytes: u64,
+) -> Result<tokio::sync::SemaphorePermit<'static>, ApiError> {
+    let kib = usize::try_from(bytes.div_ceil(1024))
+        .unwrap_or(UPLOAD_BUDGET_KIB)
+        .clamp(1, UPLOAD_BUDGET_KIB);
+    UPLOAD_BUDGET
+        .acquire_many(u32::try_from(kib).unwrap_or(u32::MAX))
+        .await
+        .map_err(|_| ApiError::unavailable("the server is shutting down"))
+}
+
 /// `routes(state)`: the panel's two routes pass the panel allowlist first, as every panel
 /// page does (`panel::allowlist_guard`).
 pub fn routes(state: AppState) -> Router<AppState> {

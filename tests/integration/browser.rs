@@ -621,3 +621,158 @@ async fn portal_shows_markup_in_messages_as_text() {
     assert_eq!(title().await, loaded);
     assert_eq!(browser.path().await, format!("/portal/tickets/{ticket}"));
 }
+
+/// Screenshots of the current page as it is (`<name>`), in dark mode (`<name>-dark`) and at
+/// a phone's width (`<name>-narrow`); also copied to `/tmp/shots/<test>/` to look at.
+async fn look(browser: &Browser, test: &str, name: &str) {
+    let cdp = |scheme: &str| json!({"cmd": "Emulation.setEmulatedMedia", "params": {"features": [{"name": "prefers-color-scheme", "value": scheme}]}});
+    let mut saved = vec![browser.screenshot(name).await];
+    browser
+        .command(http::Method::POST, "goog/cdp/execute", Some(cdp("dark")))
+        .await;
+    saved.push(browser.screenshot(&format!("{name}-dark")).await);
+    browser
+        .command(http::Method::POST, "goog/cdp/execute", Some(cdp("light")))
+        .await;
+    browser.client().set_window_size(420, 900).await.unwrap();
+    saved.push(browser.screenshot(&format!("{name}-narrow")).await);
+    let widths = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+            vec![],
+        )
+        .await;
+    browser.client().set_window_size(1280, 900).await.unwrap();
+    let dir = std::path::Path::new("/tmp/shots").join(test);
+    if std::fs::create_dir_all(&dir).is_ok() {
+        for path in saved {
+            if let Some(file) = path.file_name() {
+                let _ = std::fs::copy(&path, dir.join(file));
+            }
+        }
+    }
+    assert!(
+        widths[0].as_i64() <= widths[1].as_i64(),
+        "{name}: the page is wider than a narrow window: {widths}"
+    );
+}
+
+/// The agent attaches an image and a text file to a reply in the browser: the image shows
+/// a preview that loads, both download; a file past the limit is named before sending,
+/// and if sent anyway the server's notice comes back with the text kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_replies_with_files() {
+    const TEST: &str = "an_agent_replies_with_files";
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::start(
+        crate::harness::Options::default().env("HELPDESKD_ATTACHMENTS_MAX_BYTES", "300000"),
+    );
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let (ticket, _) = owner_ticket(
+        &daemon,
+        "cara@files.example",
+        "Cracked screen",
+        "My screen cracked, what now?",
+    )
+    .await;
+    let files = tempfile::tempdir().unwrap();
+    let photo = files.path().join("screen photo.png");
+    std::fs::write(&photo, crate::desk::png(320, 200)).unwrap();
+    let log = files.path().join("device-log.txt");
+    std::fs::write(&log, "boot ok\n".repeat(400)).unwrap();
+    let huge = files.path().join("video.bin");
+    std::fs::write(&huge, vec![1u8; 400_000]).unwrap();
+
+    let browser = Browser::open(&daemon, TEST).await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+    browser.goto(&format!("/agent/tickets/{ticket}")).await;
+    browser.wait_for_text("h1", "Cracked screen").await;
+    browser
+        .fill("#reply-body", "Here is what we see on our side.")
+        .await;
+    let picker = browser.find("#reply-files").await;
+    picker
+        .send_keys(&format!("{}\n{}", photo.display(), log.display()))
+        .await
+        .unwrap();
+    browser.click("button[name=kind][value=reply]").await;
+    browser
+        .wait_for_text("ol.messages li.reply", "device-log.txt")
+        .await;
+    let text = browser.text("ol.messages li.reply ul.attachments").await;
+    assert!(text.contains("screen photo.png"), "{text}");
+    assert!(text.contains("image/png"), "{text}");
+    assert!(text.contains("3 KB"), "{text}");
+    // The preview is a real image, loaded from the panel's preview route.
+    let loaded = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const img = document.querySelector('ul.attachments img');
+             const check = () => img.complete ? done([img.naturalWidth, img.getAttribute('src')]) : setTimeout(check, 50);
+             check();",
+            vec![],
+        )
+        .await;
+    assert_eq!(loaded[0], json!(320), "{loaded}");
+    assert!(
+        loaded[1].as_str().unwrap().ends_with("/preview"),
+        "{loaded}"
+    );
+    // Downloads answer with the file (fetched in the page, with the session's cookie).
+    let size = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const link = [...document.querySelectorAll('a.file-name')].find(a => a.textContent === 'device-log.txt');
+             fetch(link.href).then(r => r.blob()).then(b => done(b.size));",
+            vec![],
+        )
+        .await;
+    assert_eq!(size, json!(3200));
+    look(&browser, TEST, "reply-with-files").await;
+
+    // A file past the limit: named at once, the form does not send.
+    browser.fill("#reply-body", "And the video.").await;
+    let picker = browser.find("#reply-files").await;
+    picker.send_keys(&huge.display().to_string()).await.unwrap();
+    let notice = browser
+        .wait_for_text("#reply-files-notice", "video.bin")
+        .await;
+    assert!(
+        notice.contains("“video.bin” is larger than the limit of 293 KB: choose a smaller file."),
+        "{notice}"
+    );
+    browser.click("button[name=kind][value=reply]").await;
+    assert_eq!(browser.path().await, format!("/agent/tickets/{ticket}"));
+    look(&browser, TEST, "file-too-large-before-sending").await;
+
+    // Sent anyway (the check bypassed): the server refuses, keeps the text, writes nothing.
+    browser
+        .execute(
+            "const p = document.getElementById('reply-files'); p.setCustomValidity(''); p.form.requestSubmit(document.querySelector('button[name=kind][value=note]'));",
+            vec![],
+        )
+        .await;
+    browser
+        .wait_for_text("div.error[role=alert]", "Nothing was sent")
+        .await;
+    assert_eq!(
+        browser
+            .execute(
+                "return document.getElementById('reply-body').value;",
+                vec![]
+            )
+            .await,
+        json!("And the video.")
+    );
+    look(&browser, TEST, "file-too-large-refused").await;
+    let (_, thread) = crate::harness::get_json(
+        &daemon.client(),
+        &daemon.url(&format!("/api/v1/tickets/{ticket}")),
+        Some(OWNER),
+    )
+    .await;
+    assert_eq!(thread["messages"].as_array().unwrap().len(), 2);
+}

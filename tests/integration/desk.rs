@@ -180,3 +180,647 @@ async fn ticket_forms_need_the_csrf_token_and_unknown_tickets_are_404() {
     let (status, _, _) = panel.get("/agent/search?q=").await;
     assert_eq!(status, 200);
 }
+
+// ---------------------------------------------------------------------------------------
+// A panel session that can also post `multipart/form-data`, as the reply box does.
+
+/// A signed-in panel session over HTTPS (cookies kept, no redirects followed), speaking
+/// `language` in `Accept-Language`.
+pub struct Session<'a> {
+    daemon: &'a Daemon,
+    client: reqwest::Client,
+    cookies: std::collections::HashMap<String, String>,
+    language: &'static str,
+}
+
+/// One part of a multipart form: a text field, or a file (field, filename, type, bytes).
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File(&'a str, &'a str, &'a str, &'a [u8]),
+}
+
+/// The form as a browser encodes it: (content type, body).
+pub fn multipart_body(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "----helpdeskdTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                        .as_bytes(),
+                );
+            }
+            Part::File(name, filename, content_type, bytes) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl<'a> Session<'a> {
+    pub async fn sign_in(daemon: &'a Daemon, email: &str, password: &str) -> Session<'a> {
+        Session::sign_in_speaking(daemon, email, password, "en").await
+    }
+
+    pub async fn sign_in_speaking(
+        daemon: &'a Daemon,
+        email: &str,
+        password: &str,
+        language: &'static str,
+    ) -> Session<'a> {
+        let mut session = Session {
+            daemon,
+            client: daemon.client(),
+            cookies: std::collections::HashMap::new(),
+            language,
+        };
+        let (_, _, form) = session.get("/agent/login").await;
+        let csrf = csrf_in(&form);
+        let (status, _, page) = session
+            .post(
+                "/agent/login",
+                &[("csrf", &csrf), ("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(status, 303, "{page}");
+        session
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let cookies = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        self.client
+            .request(method, self.daemon.url(path))
+            .header(reqwest::header::COOKIE, cookies)
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.language)
+    }
+
+    async fn finish(&mut self, response: reqwest::Response) -> (u16, String, String) {
+        for value in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let (name, rest) = text.split_once('=').unwrap();
+            let value = rest.split(';').next().unwrap();
+            if text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (
+            response.status().as_u16(),
+            location,
+            response.text().await.unwrap(),
+        )
+    }
+
+    pub async fn get(&mut self, path: &str) -> (u16, String, String) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, Vec<u8>) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+
+    pub async fn multipart(&mut self, path: &str, parts: &[Part<'_>]) -> (u16, String, String) {
+        let (content_type, body) = multipart_body(parts);
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(response).await
+    }
+}
+
+/// A real PNG of `width` × `height` (a colour gradient), made here: stored deflate blocks,
+/// CRC-32 and Adler-32 by hand.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut tagged = kind.to_vec();
+        tagged.extend_from_slice(data);
+        out.extend_from_slice(&tagged);
+        out.extend_from_slice(&crc32(&tagged).to_be_bytes());
+    }
+    let mut raw = Vec::new();
+    for y in 0..height {
+        raw.push(0);
+        for x in 0..width {
+            raw.extend_from_slice(&[
+                (x * 255 / width.max(1)) as u8,
+                (y * 255 / height.max(1)) as u8,
+                200,
+            ]);
+        }
+    }
+    let mut zlib = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        zlib.push(u8::from(i + 1 == blocks.len()));
+        let len = block.len() as u16;
+        zlib.extend_from_slice(&len.to_le_bytes());
+        zlib.extend_from_slice(&(!len).to_le_bytes());
+        zlib.extend_from_slice(block);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &header);
+    chunk(&mut out, b"IDAT", &zlib);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+async fn api_json(daemon: &Daemon, path: &str) -> Value {
+    let (status, body) =
+        crate::harness::get_json(&daemon.client(), &daemon.url(path), Some(OWNER)).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    body
+}
+
+/// (message count, attachment count) of a ticket, through the API.
+async fn thread_size(daemon: &Daemon, ticket: i64) -> (usize, usize) {
+    let messages = api_json(daemon, &format!("/api/v1/tickets/{ticket}")).await["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    let files =
+        api_json(daemon, &format!("/api/v1/tickets/{ticket}/attachments")).await["attachments"]
+            .as_array()
+            .unwrap()
+            .len();
+    (messages, files)
+}
+
+/// The text inside `<textarea id="reply-body" …>…</textarea>`.
+fn reply_draft(page: &str) -> String {
+    let start = page.find("id=\"reply-body\"").expect("reply box");
+    let open = start + page[start..].find('>').unwrap() + 1;
+    let close = open + page[open..].find("</textarea>").unwrap();
+    page[open..close].to_string()
+}
+
+const FILE_LIMIT: usize = 200_000;
+
+#[tokio::test]
+async fn replies_and_notes_carry_files_and_refusals_write_nothing() {
+    let daemon = Daemon::start(
+        crate::harness::Options::default()
+            .env("HELPDESKD_ATTACHMENTS_MAX_BYTES", &FILE_LIMIT.to_string()),
+    );
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let ticket = new_ticket(&daemon, "Broken screen", "bea@x.example").await["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/agent/tickets/{ticket}");
+    let post = format!("{path}/messages");
+    let mut panel = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+    let (status, _, page) = panel.get(&path).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(r#"enctype="multipart/form-data""#), "{page}");
+    assert!(page.contains(r#"type="file" id="reply-files" name="files" multiple"#));
+    assert!(
+        page.contains("Up to 10 files, each at most 195 KB."),
+        "{page}"
+    );
+    let csrf = csrf_in(&page);
+    let image = png(64, 48);
+    let text = b"serial number 12345\n".repeat(10);
+
+    // A reply with an image and a text file: one message, both files bound to it.
+    let (status, location, page) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Here is the photo and the log."),
+                Part::File("files", "screen.png", "image/png", &image),
+                Part::File("files", "log.txt", "text/plain", &text),
+                Part::Text("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, path.as_str()), "{page}");
+    let thread = api_json(&daemon, &format!("/api/v1/tickets/{ticket}")).await;
+    let reply = thread["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(reply["type"], "reply");
+    let files =
+        api_json(&daemon, &format!("/api/v1/tickets/{ticket}/attachments")).await["attachments"]
+            .as_array()
+            .unwrap()
+            .clone();
+    assert_eq!(files.len(), 2);
+    for file in &files {
+        assert_eq!(file["message_id"], reply["id"], "{file}");
+    }
+    let (png_file, txt_file) = (&files[0], &files[1]);
+    assert_eq!(
+        (
+            png_file["filename"].as_str(),
+            png_file["content_type"].as_str()
+        ),
+        (Some("screen.png"), Some("image/png"))
+    );
+    assert_eq!(txt_file["filename"], "log.txt");
+
+    // The page lists them under the reply: download links, a preview only for the image.
+    let (_, _, page) = panel.get(&path).await;
+    let (png_id, txt_id) = (
+        png_file["id"].as_i64().unwrap(),
+        txt_file["id"].as_i64().unwrap(),
+    );
+    assert!(
+        page.contains(&format!(r#"href="/agent/attachments/{png_id}""#)),
+        "{page}"
+    );
+    assert!(page.contains(&format!(r#"src="/agent/attachments/{png_id}/preview""#)));
+    assert!(page.contains(&format!(r#"href="/agent/attachments/{txt_id}""#)));
+    assert!(!page.contains(&format!("/agent/attachments/{txt_id}/preview")));
+    assert!(page.contains("200 B · application/octet-stream"), "{page}");
+    assert!(page.contains("image/png"));
+    let (status, bytes) = panel
+        .get_bytes(&format!("/agent/attachments/{png_id}"))
+        .await;
+    assert_eq!((status, bytes == image), (200, true));
+    let (status, bytes) = panel
+        .get_bytes(&format!("/agent/attachments/{png_id}/preview"))
+        .await;
+    assert_eq!((status, bytes == image), (200, true));
+
+    // An internal note with a file: bound to the note.
+    let (status, _, page) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Warranty scan attached."),
+                Part::File("files", "scan.pdf", "application/pdf", b"%PDF-1.7\nscan"),
+                Part::Text("kind", "note"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let thread = api_json(&daemon, &format!("/api/v1/tickets/{ticket}")).await;
+    let note = thread["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(note["type"], "note");
+    let files = api_json(&daemon, &format!("/api/v1/tickets/{ticket}/attachments")).await;
+    assert_eq!(files["attachments"][2]["message_id"], note["id"]);
+    assert_eq!(files["attachments"][2]["content_type"], "application/pdf");
+    // Without files, the multipart form writes a message as before.
+    let (status, _, _) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "No files this time."),
+                Part::File("files", "", "application/octet-stream", b""),
+                Part::Text("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let before = thread_size(&daemon, ticket).await;
+    assert_eq!(before, (4, 3));
+
+    // Refusals: a clear notice, the text kept, nothing written.
+    let big = vec![7u8; FILE_LIMIT + 1];
+    let (status, _, page) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Keep <this> text"),
+                Part::File("files", "small.png", "image/png", &image),
+                Part::File("files", "huge.bin", "application/octet-stream", &big),
+                Part::Text("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 413, "{page}");
+    assert!(
+        page.contains("“huge.bin” is larger than the limit of 195 KB. Nothing was sent"),
+        "{page}"
+    );
+    assert_eq!(reply_draft(&page), "Keep &lt;this&gt; text");
+    assert_eq!(thread_size(&daemon, ticket).await, before);
+
+    let (status, _, page) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Empty one"),
+                Part::File("files", "empty.txt", "text/plain", b""),
+                Part::Text("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("“empty.txt” is empty. Nothing was sent"),
+        "{page}"
+    );
+    assert_eq!(reply_draft(&page), "Empty one");
+
+    let (status, _, page) = panel
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "   "),
+                Part::File("files", "a.txt", "text/plain", b"abc"),
+                Part::Text("kind", "reply"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Write something first."), "{page}");
+
+    let mut eleven = vec![Part::Text("csrf", &csrf), Part::Text("body", "Many")];
+    for _ in 0..11 {
+        eleven.push(Part::File("files", "a.txt", "text/plain", b"abc"));
+    }
+    let (status, _, page) = panel.multipart(&post, &eleven).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("At most 10 files per message."), "{page}");
+
+    // No token, a token after the file, a wrong token: 403 and nothing written.
+    for parts in [
+        vec![
+            Part::Text("body", "forged"),
+            Part::File("files", "a.txt", "text/plain", b"abc"),
+        ],
+        vec![
+            Part::File("files", "a.txt", "text/plain", b"abc"),
+            Part::Text("csrf", &csrf),
+            Part::Text("body", "forged"),
+        ],
+        vec![
+            Part::Text("csrf", "wrong"),
+            Part::Text("body", "forged"),
+            Part::File("files", "a.txt", "text/plain", b"abc"),
+        ],
+        vec![Part::Text("body", "forged")],
+    ] {
+        let (status, _, page) = panel.multipart(&post, &parts).await;
+        assert_eq!(status, 403, "{page}");
+    }
+    assert_eq!(thread_size(&daemon, ticket).await, before);
+
+    // In German: the notice and the sizes in German.
+    let mut german = Session::sign_in_speaking(&daemon, OWNER.0, OWNER.1, "de").await;
+    let (_, _, page) = german.get(&path).await;
+    assert!(
+        page.contains("Bis zu 10 Dateien, jede höchstens 195 KB."),
+        "{page}"
+    );
+    let csrf_de = csrf_in(&page);
+    let (status, _, page) = german
+        .multipart(
+            &post,
+            &[
+                Part::Text("csrf", &csrf_de),
+                Part::Text("body", "Text bleibt"),
+                Part::File("files", "riesig.bin", "application/octet-stream", &big),
+            ],
+        )
+        .await;
+    assert_eq!(status, 413, "{page}");
+    assert!(
+        page.contains("„riesig.bin“ ist größer als die Grenze von 195 KB."),
+        "{page}"
+    );
+    assert_eq!(thread_size(&daemon, ticket).await, before);
+
+    // A ticket that does not exist: 404 before any file is read.
+    let (status, _, _) = panel
+        .multipart(
+            "/agent/tickets/424242/messages",
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "x"),
+                Part::File("files", "a.txt", "text/plain", b"abc"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+const AGENT: (&str, &str) = ("sam@desk.example", "agent password 12");
+
+/// An agent (Sam) in Support, a Sales ticket and a Support ticket, departments restricted:
+/// (Sales ticket id, Support ticket id).
+async fn restricted_departments(daemon: &Daemon) -> (i64, i64) {
+    let client = daemon.client();
+    let send = |method: reqwest::Method, path: &str, body: Value| {
+        client
+            .request(method, daemon.url(path))
+            .basic_auth(OWNER.0, Some(OWNER.1))
+            .json(&body)
+    };
+    let response = send(
+        reqwest::Method::POST,
+        "/api/v1/users",
+        json!({"email": AGENT.0, "name": "Sam", "role": "agent", "password": AGENT.1}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let agent: Value = response.json().await.unwrap();
+    let mut departments = Vec::new();
+    for name in ["Sales", "Support"] {
+        let response = send(
+            reqwest::Method::POST,
+            "/api/v1/departments",
+            json!({"name": name}),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 201);
+        departments.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let response = send(
+        reqwest::Method::PUT,
+        &format!("/api/v1/departments/{}/members", departments[1]),
+        json!({"user_ids": [agent["id"]]}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut tickets = Vec::new();
+    for (subject, email, department) in [
+        ("Sales deal", "sally@sales.example", departments[0]),
+        ("Support case", "sue@support.example", departments[1]),
+    ] {
+        let response = send(
+            reqwest::Method::POST,
+            "/api/v1/tickets",
+            json!({"subject": subject, "message": "hello", "contact": {"email": email, "name": subject}, "department_id": department}),
+        )
+        .send()
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 201);
+        tickets.push(
+            response.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let response = send(
+        reqwest::Method::PUT,
+        "/api/v1/settings/departments",
+        json!({"restricted": true}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    (tickets[0], tickets[1])
+}
+
+#[tokio::test]
+async fn restricted_agents_reach_no_file_of_another_department() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let (sales, support) = restricted_departments(&daemon).await;
+    let mut owner = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+    let (_, _, page) = owner.get(&format!("/agent/tickets/{sales}")).await;
+    let csrf = csrf_in(&page);
+    let (status, _, _) = owner
+        .multipart(
+            &format!("/agent/tickets/{sales}/messages"),
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Quote attached"),
+                Part::File("files", "quote.png", "image/png", &png(8, 8)),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let file =
+        api_json(&daemon, &format!("/api/v1/tickets/{sales}/attachments")).await["attachments"][0]
+            ["id"]
+            .as_i64()
+            .unwrap();
+
+    let mut sam = Session::sign_in(&daemon, AGENT.0, AGENT.1).await;
+    let (status, _, page) = sam.get(&format!("/agent/tickets/{support}")).await;
+    assert_eq!(status, 200, "{page}");
+    let csrf = csrf_in(&page);
+    for path in [
+        format!("/agent/attachments/{file}"),
+        format!("/agent/attachments/{file}/preview"),
+        format!("/agent/tickets/{sales}"),
+    ] {
+        let (status, _, _) = sam.get(&path).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    let (status, _, _) = sam
+        .multipart(
+            &format!("/agent/tickets/{sales}/messages"),
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "sneaky"),
+                Part::File("files", "x.txt", "text/plain", b"abc"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(thread_size(&daemon, sales).await, (2, 1));
+    // Their own department's ticket takes files.
+    let (status, _, page) = sam
+        .multipart(
+            &format!("/agent/tickets/{support}/messages"),
+            &[
+                Part::Text("csrf", &csrf),
+                Part::Text("body", "Log attached"),
+                Part::File("files", "log.txt", "text/plain", b"log"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    assert_eq!(thread_size(&daemon, support).await, (2, 1));
+}

@@ -74,8 +74,30 @@
     }
   });
 
+  // The reply box's file picker: files past the limits are named at once, before anything
+  // is sent (the server checks again and keeps the text when it refuses).
+  function checkFiles(input) {
+    var notice = document.getElementById("reply-files-notice");
+    var max = Number(input.dataset.maxBytes), total = Number(input.dataset.maxTotal);
+    var maxFiles = Number(input.dataset.maxFiles), sum = 0, problem = "";
+    var files = Array.prototype.slice.call(input.files || []);
+    files.forEach(function (file) {
+      sum += file.size;
+      if (!problem && max && file.size > max) problem = input.dataset.tooLarge.replace("{name}", file.name);
+    });
+    if (!problem && maxFiles && files.length > maxFiles) problem = input.dataset.tooMany;
+    if (!problem && total && sum > total) problem = input.dataset.totalTooLarge;
+    input.setCustomValidity(problem);
+    if (notice) { notice.textContent = problem; notice.hidden = !problem; }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     listen();
+    var picker = document.getElementById("reply-files");
+    if (picker) {
+      picker.addEventListener("change", function () { checkFiles(picker); });
+      checkFiles(picker);
+    }
     // Rows open on click anywhere, not only on the subject link.
     document.addEventListener("click", function (event) {
       var row = event.target.closest && event.target.closest("#ticket-list tbody tr[data-href]");
