@@ -10,6 +10,8 @@
    (wrk -t1 -c1 -d5s --latency with the session cookie): median latency, an upper bound of
    the server time (loopback TLS adds microseconds).
 Needs wrk and curl. The per-token rate limit is raised out of the way.
+With BENCH_PERF=DIR, each wrk run is also recorded by `perf record -g` into DIR/<n>.data.
+With BENCH_ONLY=post (only the POST run) or BENCH_ONLY=get (POST and the first GET), it stops early.
 """
 import json
 import os
@@ -29,8 +31,37 @@ def curl(*args, **kw):
     return subprocess.run(["curl", "-ksSf", *args], check=True, capture_output=True, text=True, **kw).stdout
 
 
+PERF_DIR = os.environ.get("BENCH_PERF")
+ONLY = os.environ.get("BENCH_ONLY")
+DAEMON_PID = None
+RUNS = 0
+
+
+def daemon_cpu_seconds():
+    """User plus system CPU time the daemon has used: a figure less bent than requests/s
+    when something else shares the cores."""
+    with open(f"/proc/{DAEMON_PID}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(*args, env=None):
+    global RUNS
+    RUNS += 1
+    perf = None
+    if PERF_DIR:
+        os.makedirs(PERF_DIR, exist_ok=True)
+        perf = subprocess.Popen(["perf", "record", "-F", "999", "-g", "-p", str(DAEMON_PID),
+                                 "-o", f"{PERF_DIR}/{RUNS}.data"], stderr=subprocess.DEVNULL)
+    cpu_before = daemon_cpu_seconds()
     out = subprocess.run(["wrk", *args], capture_output=True, text=True, timeout=120, env=env).stdout
+    done = re.search(r"(\d+) requests in", out)
+    if done and int(done.group(1)):
+        cpu = daemon_cpu_seconds() - cpu_before
+        print(f"  (daemon CPU: {cpu * 1e6 / int(done.group(1)):,.0f} us per request)")
+    if perf:
+        perf.send_signal(2)
+        perf.wait(timeout=60)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     lat = {p: re.search(rf"\s{p}%\s+([\d.]+\w+)", out) for p in ("50", "99")}
@@ -46,6 +77,8 @@ def main():
     env = dict(os.environ, HELPDESKD_API_TOKEN_REQUESTS_PER_SECOND="1000000", HELPDESKD_API_TOKEN_BURST="1000000")
     proc = subprocess.Popen([BINARY, "serve", "--data-dir", f"{work}/data", "--listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    global DAEMON_PID
+    DAEMON_PID = proc.pid
     link = base = None
     deadline = time.monotonic() + 30
     while base is None and time.monotonic() < deadline:
@@ -64,8 +97,11 @@ def main():
         auth = ["-H", f"Authorization: Bearer {token}"]
 
         wrk_env = dict(os.environ, HELPDESKD_BENCH_TOKEN=token)
-        rps, bad, lat, _ = wrk("-t2", "-c8", "-d10s", "--latency", "-s", f"{HERE}/post_ticket.lua", base, env=wrk_env)
-        print(f"POST /api/v1/tickets, 8 connections: {rps:,.0f} tickets/s, p50 {lat['50']}, p99 {lat['99']} (non-2xx: {bad})")
+        if ONLY in (None, "post"):
+            rps, bad, lat, _ = wrk("-t2", "-c8", "-d10s", "--latency", "-s", f"{HERE}/post_ticket.lua", base, env=wrk_env)
+            print(f"POST /api/v1/tickets, 8 connections: {rps:,.0f} tickets/s, p50 {lat['50']}, p99 {lat['99']} (non-2xx: {bad})")
+        if ONLY == "post":
+            return
 
         small = json.loads(curl(*auth, "-H", "content-type: application/json", "-d",
                                 '{"subject": "Small", "message": "One message", "contact": {"email": "s@example.com"}}',
@@ -73,6 +109,8 @@ def main():
         rps, bad, _, _ = wrk("-t2", "-c64", "-d10s", "-H", f"Authorization: Bearer {token}", f"{base}/api/v1/tickets/{small}")
         print(f"GET /api/v1/tickets/{{id}} (1 message), 64 connections: {rps:,.0f} requests/s (non-2xx: {bad})")
 
+        if ONLY == "get":
+            return
         ticket = json.loads(curl(*auth, "-H", "content-type: application/json", "-d",
                                  '{"subject": "Thread", "message": "First", "contact": {"email": "t@example.com"}}',
                                  f"{base}/api/v1/tickets"))

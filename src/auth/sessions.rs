@@ -104,31 +104,30 @@ pub async fn find(
 ) -> Result<Option<Session>, StoreError> {
     let (hash, now) = (digest(token), clock.now_unix());
     let found = db
-        .read(move |conn| -> Result<_, StoreError> {
+        .read_now(move |conn| -> Result<_, StoreError> {
             Ok(conn
-                .query_row(
+                .prepare_cached(
                     "SELECT s.id, s.csrf_token, s.created_at, s.last_seen_at,
                             u.id, u.email, u.name, u.role
                      FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1",
-                    [hash],
-                    |r| {
-                        let role: String = r.get(7)?;
-                        Ok((
-                            r.get::<_, i64>(2)?,
-                            Session {
-                                id: r.get(0)?,
-                                csrf: r.get(1)?,
-                                last_seen_at: r.get(3)?,
-                                user: User {
-                                    id: r.get(4)?,
-                                    email: r.get(5)?,
-                                    name: r.get(6)?,
-                                    role: Role::parse(&role).unwrap_or(Role::Agent),
-                                },
+                )?
+                .query_row([hash], |r| {
+                    let role: String = r.get(7)?;
+                    Ok((
+                        r.get::<_, i64>(2)?,
+                        Session {
+                            id: r.get(0)?,
+                            csrf: r.get(1)?,
+                            last_seen_at: r.get(3)?,
+                            user: User {
+                                id: r.get(4)?,
+                                email: r.get(5)?,
+                                name: r.get(6)?,
+                                role: Role::parse(&role).unwrap_or(Role::Agent),
                             },
-                        ))
-                    },
-                )
+                        },
+                    ))
+                })
                 .optional()?)
         })
         .await?;

@@ -289,9 +289,9 @@ pub async fn verify(
     if !looks_like_token(presented) {
         return Ok(None);
     }
-    let (presented, now) = (Zeroizing::new(presented.to_string()), clock.now_unix());
-    db.read(move |conn| -> Result<_, StoreError> {
-        let hash = keyed_hash(&hash_key(conn)?, &presented);
+    let now = clock.now_unix();
+    db.read_now(move |conn| -> Result<_, StoreError> {
+        let hash = keyed_hash(&hash_key(conn)?, presented);
         let found = conn
             .prepare_cached(
                 "SELECT t.id, t.scopes, t.expires_at, t.last_used_at, u.id, u.email, u.name, u.role

@@ -355,7 +355,7 @@ pub async fn update(
             set_emails(conn, id, emails)?;
         }
         if name.is_some() || emails.is_some() {
-            crate::search::index_contact(conn, id)?;
+            crate::search::queue_contact(conn, id)?;
         }
         load(conn, id)?.ok_or(ContactError::NotFound(id))
     })
@@ -400,7 +400,7 @@ pub async fn merge(db: &Database, now: i64, from: i64, into: i64) -> Result<Cont
             ],
         )?;
         conn.execute("DELETE FROM contacts WHERE id = ?1", [from])?;
-        crate::search::index_contact(conn, into)?;
+        crate::search::queue_contact(conn, into)?;
         load(conn, into)?.ok_or(ContactError::NotFound(into))
     })
     .await

@@ -3,10 +3,12 @@
 //! row per ticket; see the migration in `store/schema.rs` for why it is contentless), and
 //! saved searches ("views") per agent in `views`.
 //!
-//! The index is kept current inside the writes that change what it holds: `tickets::create`,
-//! `tickets::update` (subject), `tickets::add_message`, `contacts::update` (name, emails) and
-//! `contacts::merge` call `index_ticket` / `index_contact` in their own transaction, so a
-//! committed change is searchable at once and a failed one leaves the index as it was.
+//! The index is kept current inside the transactions that change what it holds:
+//! `tickets::create`, `tickets::update` (subject), `tickets::add_message`, `contacts::update`
+//! (name, emails) and `contacts::merge` queue the tickets concerned (`queue_ticket`,
+//! `queue_contact`), and the account database's writer reindexes the queued tickets once,
+//! just before the batch commits (`INDEX_AT_COMMIT`). A committed change is searchable at
+//! once; a failed one is rolled back with its queue entry and leaves the index as it was.
 //!
 //! Folding: unicode61 with `remove_diacritics 2` folds case and accents ("Žluťoučký" →
 //! "zlutoucky", "ö" → "o") but leaves letters that have no decomposition ("ß", "æ", "ø",
@@ -29,6 +31,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use crate::clock::rfc3339;
 use crate::contacts;
+use crate::store::CommitHook;
 use crate::store::{Database, StoreError};
 use crate::tickets::{Channel, Named, Priority, Status, Ticket, Viewer};
 
@@ -110,6 +113,46 @@ pub fn fold(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The account database's commit hook: reindexes what the batch's jobs queued.
+pub const INDEX_AT_COMMIT: CommitHook = CommitHook {
+    setup: "CREATE TEMP TABLE IF NOT EXISTS search_queue (ticket_id INTEGER PRIMARY KEY)",
+    before_commit: index_queued,
+};
+
+/// In a write job: ticket `ticket_id` is to be reindexed before this transaction commits.
+pub fn queue_ticket(conn: &Connection, ticket_id: i64) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("INSERT OR IGNORE INTO temp.search_queue (ticket_id) VALUES (?1)")?
+        .execute([ticket_id])?;
+    Ok(())
+}
+
+/// In a write job: every ticket of contact `contact_id` is to be reindexed (after its name
+/// or emails changed, or another contact was merged into it).
+pub fn queue_contact(conn: &Connection, contact_id: i64) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO temp.search_queue (ticket_id)
+         SELECT id FROM tickets WHERE contact_id = ?1",
+    )?
+    .execute([contact_id])?;
+    Ok(())
+}
+
+fn index_queued(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let queued: Vec<i64> = conn
+        .prepare_cached("SELECT ticket_id FROM temp.search_queue")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if queued.is_empty() {
+        return Ok(());
+    }
+    for id in queued {
+        index_ticket(conn, id)?;
+    }
+    conn.prepare_cached("DELETE FROM temp.search_queue")?
+        .execute([])?;
+    Ok(())
+}
+
 /// In a transaction: rebuilds ticket `ticket_id`'s row of the index from the tables (or
 /// removes it if the ticket is gone). Its cost is bounded by `TICKET_BUDGET`, not by the
 /// length of the thread.
@@ -138,19 +181,6 @@ pub fn index_ticket(conn: &Connection, ticket_id: i64) -> Result<(), rusqlite::E
         fold(&body),
         fold(&people)
     ])?;
-    Ok(())
-}
-
-/// In a transaction: reindexes every ticket of contact `contact_id` (after its name or
-/// emails changed, or another contact was merged into it).
-pub fn index_contact(conn: &Connection, contact_id: i64) -> Result<(), rusqlite::Error> {
-    let ids: Vec<i64> = conn
-        .prepare_cached("SELECT id FROM tickets WHERE contact_id = ?1")?
-        .query_map([contact_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids {
-        index_ticket(conn, id)?;
-    }
     Ok(())
 }
 

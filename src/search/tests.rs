@@ -160,6 +160,52 @@ fn messages_are_cleaned_and_bounded() {
     assert!(cut.len() <= MESSAGE_BUDGET && cut.len() > MESSAGE_BUDGET - 8);
 }
 
+/// Reindexing happens once per commit for what the jobs queued: a job that fails takes its
+/// queue entry with it; jobs committed together are all indexed.
+#[tokio::test]
+async fn the_index_follows_committed_jobs_only() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, Role::Agent);
+    let first = ticket(&db, agent.id, "Alpha", "first", "a@x.example").await;
+    let id = first.id;
+    let failed = db
+        .write(move |conn| -> Result<(), StoreError> {
+            conn.execute("UPDATE tickets SET subject = 'Omega' WHERE id = ?1", [id])?;
+            queue_ticket(conn, id)?;
+            Err(StoreError::Invariant("the job fails after queueing".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(ids(&db, me, "alpha", Filters::default()).await, vec![id]);
+    assert!(ids(&db, me, "omega", Filters::default()).await.is_empty());
+
+    let second = ticket(&db, agent.id, "Beta", "second", "b@x.example")
+        .await
+        .id;
+    let rename = |id: i64, subject: &'static str| {
+        let db = db.clone();
+        async move {
+            db.write(move |conn| -> Result<(), StoreError> {
+                conn.execute(
+                    "UPDATE tickets SET subject = ?2 WHERE id = ?1",
+                    params![id, subject],
+                )?;
+                queue_ticket(conn, id).map_err(StoreError::from)
+            })
+            .await
+        }
+    };
+    let (a, b) = tokio::join!(rename(id, "Gamma"), rename(second, "Delta"));
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(ids(&db, me, "gamma", Filters::default()).await, vec![id]);
+    assert_eq!(
+        ids(&db, me, "delta", Filters::default()).await,
+        vec![second]
+    );
+    assert!(ids(&db, me, "alpha", Filters::default()).await.is_empty());
+}
+
 #[tokio::test]
 async fn fts5_is_in_the_encrypted_database() {
     let (_dir, db, _) = account_with_agent().await;

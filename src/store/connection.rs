@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags};
 
 use super::StoreError;
@@ -15,6 +16,8 @@ pub enum Access {
     /// A reader: read-only, never creates anything.
     Reader,
 }
+
+const STATEMENT_CACHE: usize = 256;
 
 /// Opens `path` with `key`, proves the key is right before anything can write, then applies
 /// the settings every database must have (WAL, `synchronous=FULL`, `secure_delete`, foreign
@@ -73,6 +76,15 @@ pub fn open(
         source,
     };
     conn.busy_timeout(busy_timeout).map_err(settings)?;
+    // Every connection serves every query of the product; with rusqlite's default of 16
+    // cached statements, hot queries were evicted and parsed again on each request.
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // Query planner stability: without it, SQLite re-plans a cached statement on every new
+    // binding whenever the planner looked at a bound value (a partial index such as
+    // `users_one_owner` is checked against every join with `users`), which was most of the
+    // CPU of reading a ticket. Our plans never depend on bound values.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map_err(settings)?;
     if matches!(access, Access::Writer { .. }) {
         let mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))

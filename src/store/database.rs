@@ -12,7 +12,7 @@ use super::connection::{self, Access};
 use super::keys::SecretKey;
 use super::migrations::{self, Migration, MigrationReport};
 use super::readers::ReaderPool;
-use super::writer::{Writer, WriterStats};
+use super::writer::{CommitHook, Writer, WriterStats};
 
 /// Everything needed to open (and if asked, create and migrate) one database.
 pub struct OpenSpec<'a> {
@@ -25,6 +25,7 @@ pub struct OpenSpec<'a> {
     pub readers: usize,
     pub busy_timeout: Duration,
     pub now_unix: i64,
+    pub commit_hook: Option<&'static CommitHook>,
 }
 
 pub struct Database {
@@ -54,13 +55,23 @@ impl Database {
             spec.backup_dir,
             spec.now_unix,
         )?;
-        let (writer, thread) =
-            Writer::spawn(spec.name.clone(), conn, checkpoint_on_exit).map_err(|source| {
-                StoreError::Io {
+        if let Some(hook) = spec.commit_hook {
+            conn.execute_batch(hook.setup)
+                .map_err(|source| StoreError::Open {
                     path: spec.path.to_path_buf(),
                     source,
-                }
-            })?;
+                })?;
+        }
+        let (writer, thread) = Writer::spawn(
+            spec.name.clone(),
+            conn,
+            spec.commit_hook,
+            checkpoint_on_exit,
+        )
+        .map_err(|source| StoreError::Io {
+            path: spec.path.to_path_buf(),
+            source,
+        })?;
         let readers = ReaderPool::new(
             spec.path.to_path_buf(),
             spec.key.clone(),
@@ -108,6 +119,16 @@ impl Database {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         self.readers.read(work).await
+    }
+
+    /// Runs `work` on a read-only connection on the calling thread: see `ReaderPool::read_now`
+    /// for when that is right.
+    pub async fn read_now<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        self.readers.read_now(work).await
     }
 
     pub fn writer_stats(&self) -> Option<&WriterStats> {

@@ -20,7 +20,7 @@ use rusqlite::OptionalExtension;
 
 pub use database::Database;
 pub use keys::{KeyError, KeySource, MasterKey, SecretKey};
-pub use writer::WriterStats;
+pub use writer::{CommitHook, WriterStats};
 
 use database::OpenSpec;
 
@@ -173,6 +173,7 @@ impl Store {
             readers: options.readers_per_database,
             busy_timeout: options.busy_timeout,
             now_unix,
+            commit_hook: None,
         })?;
         log_migration("system", &report);
         Ok(Store {
@@ -275,6 +276,7 @@ impl Store {
                 readers: store.options.readers_per_database,
                 busy_timeout: store.options.busy_timeout,
                 now_unix,
+                commit_hook: Some(&crate::search::INDEX_AT_COMMIT),
             })?;
             log_migration(&format!("account {id}"), &report);
             Ok(db)
@@ -361,7 +363,8 @@ impl ChangeProbe {
     pub fn changed(&mut self) -> Result<bool, StoreError> {
         let version: i64 = self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
         let changed = self.last_seen != Some(version);
         self.last_seen = Some(version);
         Ok(changed)
@@ -608,6 +611,7 @@ mod tests {
             readers: 1,
             busy_timeout: Duration::from_secs(1),
             now_unix: 5,
+            commit_hook: None,
         };
         let (v1, _) = Database::open(spec(&schema::ACCOUNT[..1])).unwrap();
         v1.write(|c| -> Result<(), StoreError> {

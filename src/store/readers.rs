@@ -48,12 +48,31 @@ impl ReaderPool {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let conn = pool.take()?;
-            let result = work(&conn);
+            let result = in_snapshot(&conn, work);
             pool.give_back(conn);
             result
         })
         .await
         .map_err(|_| StoreError::Invariant("a read job panicked".into()))?
+    }
+
+    /// Runs `work` with a reader connection right here, on the calling async thread. Only
+    /// for reads bounded by an index lookup (a token, a session, one ticket): for those the
+    /// hand-off to a blocking thread and back costs more than the read itself.
+    pub async fn read_now<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<StoreError>,
+        F: FnOnce(&Connection) -> Result<T, E>,
+    {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let conn = self.take()?;
+        let result = in_snapshot(&conn, work);
+        self.give_back(conn);
+        result
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
@@ -76,4 +95,28 @@ impl ReaderPool {
             idle.clear();
         }
     }
+}
+
+/// Runs `work` in one read transaction: every statement sees the same snapshot (a ticket
+/// and its thread are read as of one commit), and the file and WAL locks are taken once
+/// rather than around each statement.
+fn in_snapshot<T, E, F>(conn: &Connection, work: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&Connection) -> Result<T, E>,
+{
+    conn.prepare_cached("BEGIN")
+        .and_then(|mut begin| begin.execute([]))
+        .map_err(StoreError::from)?;
+    let result = work(conn);
+    // A read transaction has nothing to commit; ending it releases the snapshot.
+    if !conn.is_autocommit() {
+        let ended = conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut end| end.execute([]));
+        if let Err(e) = ended {
+            tracing::warn!(error = %e, "could not end a read transaction");
+        }
+    }
+    result
 }

@@ -20,6 +20,17 @@ use super::StoreError;
 /// Upper bound on jobs in one transaction, so one commit never holds callers for long.
 const MAX_BATCH: usize = 512;
 
+/// Work a database's writer does once per transaction, after every job of the batch ran
+/// and before COMMIT: jobs leave a note in a TEMP table (rolled back with a failing job),
+/// and the hook acts on all notes at once. The search index uses it, because FTS5 writes a
+/// new segment at every savepoint: indexing inside each job cost a segment per job.
+pub struct CommitHook {
+    /// SQL run once on the writer's connection when it opens (creates the TEMP table).
+    pub setup: &'static str,
+    /// Runs inside the transaction; an error rolls the whole batch back.
+    pub before_commit: fn(&Connection) -> Result<(), rusqlite::Error>,
+}
+
 /// Counters read by `/metrics` and the write benchmark.
 #[derive(Debug, Default)]
 pub struct WriterStats {
@@ -81,6 +92,7 @@ impl Writer {
     pub fn spawn(
         name: String,
         conn: Connection,
+        hook: Option<&'static CommitHook>,
         on_exit: impl FnOnce(&Connection) + Send + 'static,
     ) -> std::io::Result<(Writer, thread::JoinHandle<()>)> {
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
@@ -97,7 +109,7 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(&conn, batch, &thread_stats);
+                    run_batch(&conn, batch, hook, &thread_stats);
                 }
                 on_exit(&conn);
             })?;
@@ -126,7 +138,12 @@ impl Writer {
     }
 }
 
-fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, stats: &WriterStats) {
+fn run_batch(
+    conn: &Connection,
+    mut batch: Vec<Box<dyn Job>>,
+    hook: Option<&CommitHook>,
+    stats: &WriterStats,
+) {
     let outcome = (|| -> Result<(), rusqlite::Error> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         for job in batch.iter_mut() {
@@ -136,6 +153,9 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, stats: &WriterStat
             } else {
                 conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
             }
+        }
+        if let Some(hook) = hook {
+            (hook.before_commit)(conn)?;
         }
         conn.execute_batch("COMMIT")
     })();

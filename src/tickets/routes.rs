@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::store::Idempotency;
-use super::{Actor, ListQuery, NewMessage, NewTicket, Status, TicketError, TicketPatch, Viewer};
+use super::{
+    Actor, ListQuery, NewMessage, NewTicket, Status, Ticket, TicketError, TicketPatch, Viewer,
+};
 use crate::app::AppState;
 use crate::audit::parse_time_bound;
 use crate::auth::Authenticated;
@@ -92,7 +94,7 @@ async fn create(
     auth: Authenticated,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Ticket>), ApiError> {
     let new: NewTicket = parse(&headers, &body)?;
     let idem = idempotency(&headers, &auth, "tickets.create", None, &body)?;
     let (ticket, _) = super::create(
@@ -104,7 +106,7 @@ async fn create(
         idem,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(json!(ticket))))
+    Ok((StatusCode::CREATED, Json(ticket)))
 }
 
 #[derive(Deserialize, Default)]
@@ -213,10 +215,10 @@ async fn list(
     Ok(Json(json!({ "tickets": tickets, "next": next })))
 }
 
-async fn show(auth: Authenticated, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!(
-        super::get(&auth.db, Viewer::of(&auth.user), id).await?
-    )))
+async fn show(auth: Authenticated, Path(id): Path<i64>) -> Result<Json<Ticket>, ApiError> {
+    Ok(Json(
+        super::get(&auth.db, Viewer::of(&auth.user), id).await?,
+    ))
 }
 
 async fn change(

@@ -367,11 +367,12 @@ async fn insert(
     let tags = tags(&new.tags)?;
     let custom = custom(&new.custom)?;
     let prefix = code::prefix(account_slug);
-    let (id, replay) = db
-        .write(move |conn| -> Result<(i64, bool), TicketError> {
+    // The answer is read inside the write transaction: the rows are in the writer's cache,
+    // and a second hand-off to a reader thread would cost more than the read itself.
+    db.write(move |conn| -> Result<(Ticket, bool), TicketError> {
             if let Some(idem) = &idempotency {
                 if let Some(id) = replayed(conn, idem)? {
-                    return Ok((id, true));
+                    return Ok((load(conn, id, true)?.ok_or(TicketError::NotFound(id))?, true));
                 }
             }
             if let Some(user) = new.assignee_id {
@@ -401,21 +402,15 @@ async fn insert(
                 "INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (?1, 'customer', ?2, ?3, ?4)",
             )?
             .execute(params![id, contact, message, now])?;
-            crate::search::index_ticket(conn, id)?;
+            crate::search::queue_ticket(conn, id)?;
             set_tags(conn, id, &tags)?;
             event(conn, id, now, actor, "created", None, Some(new.channel.as_str()))?;
             if let Some(idem) = &idempotency {
                 remember(conn, idem, id, now)?;
             }
-            Ok((id, false))
+            Ok((load(conn, id, true)?.ok_or(TicketError::NotFound(id))?, false))
         })
-        .await?;
-    let ticket = db
-        .read(move |conn| -> Result<_, TicketError> {
-            load(conn, id, true)?.ok_or(TicketError::NotFound(id))
-        })
-        .await?;
-    Ok((ticket, replay))
+        .await
 }
 
 fn author(kind: &str, user: Option<(i64, String)>, contact: Option<(i64, String)>) -> Author {
@@ -557,7 +552,7 @@ fn history(conn: &Connection, ticket: i64) -> Result<Vec<Event>, rusqlite::Error
 
 /// The ticket with its messages and history, if the viewer may see it.
 pub async fn get(db: &Database, viewer: Viewer, id: i64) -> Result<Ticket, TicketError> {
-    db.read(move |conn| -> Result<_, TicketError> {
+    db.read_now(move |conn| -> Result<_, TicketError> {
         if !visible(conn, viewer, id)? {
             return Err(TicketError::NotFound(id));
         }
@@ -841,7 +836,7 @@ pub async fn update(
             }
         }
         if subject.as_ref().is_some_and(|s| *s != before.subject) {
-            crate::search::index_ticket(conn, id)?;
+            crate::search::queue_ticket(conn, id)?;
         }
         if changed {
             conn.execute(
@@ -913,7 +908,7 @@ pub async fn add_message(
         )?
         .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
         let message_id = conn.last_insert_rowid();
-        crate::search::index_ticket(conn, id)?;
+        crate::search::queue_ticket(conn, id)?;
         let next = match (kind, status) {
             (MessageKind::Customer, Status::Pending | Status::Resolved) => Some(Status::Open),
             (MessageKind::Reply, Status::New) => Some(Status::Open),
