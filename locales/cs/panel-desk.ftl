@@ -75,6 +75,21 @@ contacts-phones = Telefon
 contacts-address = Adresa
 contacts-tickets = Tikety
 
+## Saved views
+views-saved = Uložená zobrazení
+views-none = Zatím žádná: uložte seznam nebo hledání pomocí „Uložit jako zobrazení“.
+views-save-as = Uložit jako zobrazení
+views-name = Název zobrazení
+views-name-placeholder = např. VIP fakturace
+views-save = Uložit zobrazení
+views-delete = Smazat zobrazení
+views-not-found = Takové zobrazení neexistuje, nebo patří jinému agentovi.
+views-bad-cursor = Tato stránka zobrazení už neplatí; otevřete zobrazení znovu od první stránky.
+views-name-invalid = Pojmenujte zobrazení 1 až 100 znaky na jednom řádku.
+views-name-taken = Zobrazení s názvem „{ $name }“ už máte. Zvolte jiný název.
+views-cannot-save = Toto zobrazení nelze uložit: už máte 100 uložených zobrazení, nebo je jeho hledání příliš dlouhé.
+views-tag-filter = se štítkem „{ $tag }“
+
 ## Attachments on a ticket
 ticket-attachments = Přílohy
 ticket-files = Soubory tohoto tiketu

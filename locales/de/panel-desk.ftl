@@ -75,6 +75,21 @@ contacts-phones = Telefon
 contacts-address = Adresse
 contacts-tickets = Tickets
 
+## Saved views
+views-saved = Gespeicherte Ansichten
+views-none = Noch keine: Speichern Sie eine Liste oder Suche mit „Als Ansicht speichern“.
+views-save-as = Als Ansicht speichern
+views-name = Name der Ansicht
+views-name-placeholder = z. B. VIP-Rechnungen
+views-save = Ansicht speichern
+views-delete = Ansicht löschen
+views-not-found = Diese Ansicht gibt es nicht, oder sie gehört einem anderen Agenten.
+views-bad-cursor = Diese Seite der Ansicht ist nicht mehr gültig; öffnen Sie die Ansicht erneut ab der ersten Seite.
+views-name-invalid = Geben Sie der Ansicht einen Namen mit 1 bis 100 Zeichen in einer Zeile.
+views-name-taken = Sie haben bereits eine Ansicht namens „{ $name }“. Wählen Sie einen anderen Namen.
+views-cannot-save = Diese Ansicht kann nicht gespeichert werden: Sie haben bereits 100 gespeicherte Ansichten, oder ihre Suche ist zu lang.
+views-tag-filter = mit Schlagwort „{ $tag }“
+
 ## Attachments on a ticket
 ticket-attachments = Anhänge
 ticket-files = Dateien zu diesem Ticket

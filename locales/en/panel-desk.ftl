@@ -74,6 +74,21 @@ contacts-phones = Phone
 contacts-address = Address
 contacts-tickets = Tickets
 
+## Saved views
+views-saved = Saved views
+views-none = None yet: save a list or a search with “Save as view”.
+views-save-as = Save as view
+views-name = Name of the view
+views-name-placeholder = e.g. VIP billing
+views-save = Save view
+views-delete = Delete view
+views-not-found = There is no such view, or it belongs to another agent.
+views-bad-cursor = This page of the view is no longer valid; open the view again from its first page.
+views-name-invalid = Give the view a name of 1 to 100 characters on one line.
+views-name-taken = You already have a view called “{ $name }”. Choose another name.
+views-cannot-save = This view cannot be saved: you already have 100 saved views, or its search is too long.
+views-tag-filter = tagged “{ $tag }”
+
 ## Attachments on a ticket
 ticket-attachments = Attachments
 ticket-files = Files on this ticket

@@ -75,6 +75,21 @@ contacts-phones = Tālrunis
 contacts-address = Adrese
 contacts-tickets = Pieteikumi
 
+## Saved views
+views-saved = Saglabātie skati
+views-none = Vēl nav: saglabājiet sarakstu vai meklēšanu ar “Saglabāt kā skatu”.
+views-save-as = Saglabāt kā skatu
+views-name = Skata nosaukums
+views-name-placeholder = piem., VIP rēķini
+views-save = Saglabāt skatu
+views-delete = Dzēst skatu
+views-not-found = Šāda skata nav, vai arī tas pieder citam aģentam.
+views-bad-cursor = Šī skata lapa vairs nav derīga; atveriet skatu vēlreiz no pirmās lapas.
+views-name-invalid = Piešķiriet skatam nosaukumu no 1 līdz 100 rakstzīmēm vienā rindā.
+views-name-taken = Jums jau ir skats ar nosaukumu “{ $name }”. Izvēlieties citu nosaukumu.
+views-cannot-save = Šo skatu nevar saglabāt: jums jau ir 100 saglabātu skatu, vai arī tā meklēšana ir pārāk gara.
+views-tag-filter = ar birku “{ $tag }”
+
 ## Attachments on a ticket
 ticket-attachments = Pielikumi
 ticket-files = Šī pieteikuma datnes

@@ -76,6 +76,21 @@ contacts-phones = Telefone
 contacts-address = Endereço
 contacts-tickets = Tickets
 
+## Saved views
+views-saved = Vistas guardadas
+views-none = Ainda nenhuma: guarde uma lista ou uma pesquisa com “Guardar como vista”.
+views-save-as = Guardar como vista
+views-name = Nome da vista
+views-name-placeholder = p. ex. Faturação VIP
+views-save = Guardar vista
+views-delete = Eliminar vista
+views-not-found = Esta vista não existe ou pertence a outro agente.
+views-bad-cursor = Esta página da vista já não é válida; abra a vista novamente a partir da primeira página.
+views-name-invalid = Dê à vista um nome de 1 a 100 caracteres numa só linha.
+views-name-taken = Já tem uma vista chamada “{ $name }”. Escolha outro nome.
+views-cannot-save = Não é possível guardar esta vista: já tem 100 vistas guardadas ou a sua pesquisa é demasiado longa.
+views-tag-filter = com a etiqueta “{ $tag }”
+
 ## Attachments on a ticket
 ticket-attachments = Anexos
 ticket-files = Ficheiros deste ticket

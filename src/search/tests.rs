@@ -977,3 +977,101 @@ async fn equal_scores_are_ordered_by_recency() {
         assert_eq!(seen, newest_first, "pages of {limit}");
     }
 }
+
+/// The grouped tally gives exactly what one `tickets::count` per view gives, for every
+/// combination of statuses and assignee the ticket list uses, restricted or not.
+#[tokio::test]
+async fn the_tally_counts_every_view_like_a_count_per_view() {
+    let (_dir, db, agent) = account_with_agent().await;
+    sql(&db, "INSERT INTO departments (id, name) VALUES (1, 'Sales'), (2, 'Support');
+              INSERT INTO department_members (department_id, user_id) VALUES (2, 1);
+              INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (2, 'o@x.example', 'O', 'owner', 'x', 0);").await;
+    let statuses = Status::ALL;
+    let mut n: i64 = 0;
+    for status in statuses {
+        for assignee in [None, Some(agent.id), Some(2)] {
+            for department in [None, Some(1), Some(2)] {
+                n += 1;
+                let mut new = new_ticket("Count me", "text", &format!("c{n}@x.example"), "C");
+                new.department_id = department;
+                new.assignee_id = assignee;
+                let (made, _) = create(&db, 100 + n, "acme", new, Actor::Agent(2), None)
+                    .await
+                    .unwrap();
+                if *status != Status::New {
+                    let patch = TicketPatch {
+                        status: Some(*status),
+                        ..TicketPatch::default()
+                    };
+                    update(&db, 200 + n, viewer(2, Role::Owner), made.id, patch)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+    let sets: Vec<Vec<Status>> = vec![
+        Vec::new(),
+        vec![Status::New, Status::Open, Status::Pending],
+        vec![Status::New, Status::Open],
+        vec![Status::Pending],
+        vec![Status::Resolved],
+        vec![Status::Spam],
+        vec![Status::Trash],
+    ];
+    for restricted in [false, true] {
+        if restricted {
+            sql(&db, "INSERT INTO settings (key, value, changed_at) VALUES ('tickets.departments_restricted', 'true', 0);").await;
+        }
+        for who in [viewer(agent.id, Role::Agent), viewer(2, Role::Owner)] {
+            let tally = views::tally(&db, who).await.unwrap();
+            for set in &sets {
+                for assignee in [None, Some(None), Some(Some(who.user_id)), Some(Some(2))] {
+                    let query = crate::tickets::ListQuery {
+                        statuses: set.clone(),
+                        assignee,
+                        ..Default::default()
+                    };
+                    let expected = crate::tickets::count(&db, who, query).await.unwrap();
+                    assert_eq!(
+                        tally.count(set, assignee),
+                        expected,
+                        "restricted {restricted}, {who:?}, {set:?}, {assignee:?}"
+                    );
+                }
+            }
+        }
+    }
+    // Restricted, the agent sees the Support and department-less tickets only.
+    let agent_tally = views::tally(&db, viewer(agent.id, Role::Agent))
+        .await
+        .unwrap();
+    assert_eq!(agent_tally.count(&[], None), 6 * 3 * 2);
+    // A saved view made of statuses and "me" is counted from the tally; text, tags and
+    // departments are not.
+    let mine = ViewQuery {
+        status: vec![Status::Open],
+        assignee: Some(Assignee::Me),
+        ..ViewQuery::default()
+    };
+    assert_eq!(
+        agent_tally.of_query(&mine, agent.id),
+        Some(agent_tally.count(&[Status::Open], Some(Some(agent.id))))
+    );
+    for other in [
+        ViewQuery {
+            q: Some("printer".into()),
+            ..ViewQuery::default()
+        },
+        ViewQuery {
+            tag: Some("vip".into()),
+            ..ViewQuery::default()
+        },
+        ViewQuery {
+            department: Some(2),
+            ..ViewQuery::default()
+        },
+    ] {
+        assert_eq!(agent_tally.of_query(&other, agent.id), None);
+    }
+}

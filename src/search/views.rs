@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{Assignee, Filters, SearchError};
 use crate::store::Database;
-use crate::tickets::Status;
+use crate::tickets::{Status, VISIBLE, Viewer, restricted};
 
 const MAX_NAME: usize = 100;
 const MAX_VIEWS: i64 = 100;
@@ -326,6 +326,71 @@ pub async fn delete(db: &Database, user_id: i64, id: &str) -> Result<(), SearchE
             return Err(SearchError::NotFound(key));
         }
         Ok(())
+    })
+    .await
+}
+
+/// How many tickets a viewer may see, by status and assignee, from one grouped query: the
+/// count of any view made only of statuses and an assignee is a sum over it, so the ticket
+/// list's sidebar counts all its views with one query instead of one per view.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally(Vec<(Status, Option<i64>, u64)>);
+
+impl Tally {
+    /// Tickets with one of `statuses` (any status when empty) and, when given, this
+    /// assignee (`Some(None)`: unassigned), as `ListQuery` says it.
+    pub fn count(&self, statuses: &[Status], assignee: Option<Option<i64>>) -> u64 {
+        self.0
+            .iter()
+            .filter(|(status, _, _)| statuses.is_empty() || statuses.contains(status))
+            .filter(|(_, who, _)| assignee.is_none_or(|wanted| wanted == *who))
+            .map(|(_, _, n)| n)
+            .sum()
+    }
+
+    /// The count of a saved view's query for its owner `me`, when it is made only of
+    /// statuses and an assignee; `None` when it has text, a tag or a department (those
+    /// need a query of their own).
+    pub fn of_query(&self, query: &ViewQuery, me: i64) -> Option<u64> {
+        let text = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+        if text || query.tag.is_some() || query.department.is_some() {
+            return None;
+        }
+        let assignee = query.assignee.map(|a| match a {
+            Assignee::Me => Some(me),
+            Assignee::Nobody => None,
+            Assignee::User(id) => Some(id),
+        });
+        Some(self.count(&query.status, assignee))
+    }
+}
+
+/// The viewer's tally: every ticket they may see (the department rule applied as in the
+/// ticket list), grouped by assignee and status along the `tickets_assignee` index.
+pub async fn tally(db: &Database, viewer: Viewer) -> Result<Tally, SearchError> {
+    db.read(move |conn| -> Result<Tally, SearchError> {
+        let sql = format!(
+            "SELECT t.status, t.assignee_id, count(*) FROM tickets t WHERE {}
+             GROUP BY t.assignee_id, t.status",
+            VISIBLE.replace("?R", "?1").replace("?U", "?2")
+        );
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows =
+            statement.query_map(params![restricted(conn, viewer)?, viewer.user_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+        let mut groups = Vec::new();
+        for row in rows {
+            let (status, assignee, n) = row?;
+            if let Some(status) = Status::parse(&status) {
+                groups.push((status, assignee, u64::try_from(n).unwrap_or(0)));
+            }
+        }
+        Ok(Tally(groups))
     })
     .await
 }

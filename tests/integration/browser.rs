@@ -776,3 +776,97 @@ async fn an_agent_replies_with_files() {
     .await;
     assert_eq!(thread["messages"].as_array().unwrap().len(), 2);
 }
+
+/// The agent saves the open VIP tickets and a search as views, finds them in the sidebar
+/// with their counts, opens one, and deletes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_saves_and_deletes_views() {
+    const TEST: &str = "an_agent_saves_and_deletes_views";
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    for (subject, tags) in [
+        ("Printer jam on floor 3", vec!["vip"]),
+        ("Invoice for March", vec!["vip", "billing"]),
+        ("Printer toner low", vec![]),
+    ] {
+        let response = daemon
+            .client()
+            .post(daemon.url("/api/v1/tickets"))
+            .basic_auth(OWNER.0, Some(OWNER.1))
+            .json(&json!({"subject": subject, "message": format!("{subject}."), "contact": {"email": "vic@views.example", "name": "Vic"}, "tags": tags}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    let browser = Browser::open(&daemon, TEST).await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+
+    browser.goto("/agent/tickets?view=open&tag=vip").await;
+    browser
+        .wait_for_text("#ticket-list", "Invoice for March")
+        .await;
+    browser.click("details.save-view summary").await;
+    browser.fill("#view-name", "VIP open").await;
+    look(&browser, TEST, "save-view-form").await;
+    browser.click("details.save-view button[type=submit]").await;
+    browser.wait_for_text("h1", "VIP open").await;
+    let saved = browser.text("ul.saved-views").await;
+    assert!(saved.contains("VIP open") && saved.contains('2'), "{saved}");
+    let list = browser.text("#ticket-list").await;
+    assert!(
+        list.contains("Printer jam") && !list.contains("toner"),
+        "{list}"
+    );
+    look(&browser, TEST, "saved-view").await;
+
+    // A search saved from the search page.
+    browser.goto("/agent/search?q=printer").await;
+    browser.wait_for_text("#ticket-list", "toner").await;
+    browser.click("details.save-view summary").await;
+    browser.fill("#view-name", "Printers").await;
+    browser.click("details.save-view button[type=submit]").await;
+    browser.wait_for_text("h1", "Printers").await;
+    let list = browser.text("#ticket-list").await;
+    assert!(
+        list.contains("toner") && list.contains("jam") && !list.contains("Invoice"),
+        "{list}"
+    );
+    // The same name again: the notice, the form open with the name.
+    browser.goto("/agent/tickets?view=all").await;
+    browser.click("details.save-view summary").await;
+    browser.fill("#view-name", "Printers").await;
+    browser.click("details.save-view button[type=submit]").await;
+    browser
+        .wait_for_text(
+            "div.error[role=alert]",
+            "You already have a view called “Printers”",
+        )
+        .await;
+    look(&browser, TEST, "view-name-taken").await;
+
+    // Delete "Printers" from its page.
+    browser.click("ul.saved-views a").await;
+    browser.wait_for_text("h1", "VIP open").await;
+    browser.goto("/agent/tickets").await;
+    let link = browser
+        .execute(
+            "return [...document.querySelectorAll('ul.saved-views a')].find(a => a.textContent.includes('Printers')).getAttribute('href');",
+            vec![],
+        )
+        .await;
+    browser.goto(link.as_str().unwrap()).await;
+    browser.wait_for_text("h1", "Printers").await;
+    browser.click("form.delete-view button").await;
+    browser.wait_for_text("h1", "My open tickets").await;
+    let saved = browser.text("ul.saved-views").await;
+    assert!(
+        saved.contains("VIP open") && !saved.contains("Printers"),
+        "{saved}"
+    );
+    look(&browser, TEST, "after-delete").await;
+}

@@ -824,3 +824,256 @@ async fn restricted_agents_reach_no_file_of_another_department() {
     assert_eq!(status, 303, "{page}");
     assert_eq!(thread_size(&daemon, support).await, (2, 1));
 }
+
+/// The count shown in the sidebar for the link `href` (`None` when it shows none).
+fn sidebar_count(page: &str, href: &str) -> Option<String> {
+    let at = page
+        .find(&format!("href=\"{href}\""))
+        .unwrap_or_else(|| panic!("no link {href} in {page}"));
+    let link = &page[at..at + page[at..].find("</a>").unwrap()];
+    let start = link.find("class=\"count\">")? + "class=\"count\">".len();
+    Some(link[start..start + link[start..].find('<').unwrap()].to_string())
+}
+
+/// A ticket through the API with a tag and a status; returns its id.
+async fn tagged_ticket(daemon: &Daemon, subject: &str, tags: &[&str], status: &str) -> i64 {
+    let client = daemon.client();
+    let response = client
+        .post(daemon.url("/api/v1/tickets"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"subject": subject, "message": format!("{subject} text"), "contact": {"email": "vic@x.example", "name": "Vic"}, "tags": tags}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    if status != "new" {
+        let response = client
+            .patch(daemon.url(&format!("/api/v1/tickets/{id}")))
+            .basic_auth(OWNER.0, Some(OWNER.1))
+            .json(&json!({"status": status}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    id
+}
+
+async fn saved_view_names(daemon: &Daemon, who: (&str, &str)) -> Vec<String> {
+    let (status, body) =
+        crate::harness::get_json(&daemon.client(), &daemon.url("/api/v1/views"), Some(who)).await;
+    assert_eq!(status, 200, "{body}");
+    body["views"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["builtin"] == false)
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn saved_views_are_saved_listed_counted_and_deleted_from_the_sidebar() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let vip_open = tagged_ticket(&daemon, "Printer jam VIP", &["vip"], "open").await;
+    let vip_new = tagged_ticket(&daemon, "Login trouble VIP", &["vip"], "new").await;
+    let vip_done = tagged_ticket(&daemon, "Old VIP printer", &["vip"], "resolved").await;
+    let plain = tagged_ticket(&daemon, "Printer toner", &[], "pending").await;
+    let mut panel = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+
+    // The built-in counts (one grouped query) are what the lists hold.
+    let (status, _, page) = panel.get("/agent/tickets?view=all").await;
+    assert_eq!(status, 200, "{page}");
+    for (view, n) in [
+        ("all", "4"),
+        ("open", "2"),
+        ("pending", "1"),
+        ("resolved", "1"),
+        ("unassigned", "2"),
+        ("mine", "0"),
+        ("spam", "0"),
+        ("trash", "0"),
+    ] {
+        assert_eq!(
+            sidebar_count(&page, &format!("/agent/tickets?view={view}")).as_deref(),
+            Some(n),
+            "{view}"
+        );
+    }
+    assert!(page.contains("None yet: save a list or a search"), "{page}");
+
+    // Save "open, tagged vip" from the list.
+    let (_, _, page) = panel.get("/agent/tickets?view=open&tag=vip").await;
+    assert!(page.contains(r#"name="status" value="new,open""#), "{page}");
+    assert!(page.contains(r#"name="tag" value="vip""#), "{page}");
+    let csrf = csrf_in(&page);
+    let save = |name: &'static str,
+                from: &'static str,
+                status: &'static str,
+                tag: &'static str,
+                q: &'static str| {
+        [
+            ("name", name),
+            ("from", from),
+            ("status", status),
+            ("tag", tag),
+            ("q", q),
+            ("assignee", ""),
+            ("department", ""),
+        ]
+    };
+    let mut form = save("VIP open", "open", "new,open", "vip", "").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, location, page) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 303, "{page}");
+    let vip_view = location
+        .strip_prefix("/agent/tickets?view=")
+        .unwrap_or_else(|| panic!("{location}"))
+        .to_string();
+    let (status, _, page) = panel.get(&location).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<h1>VIP open</h1>"), "{page}");
+    assert!(page.contains(&format!("/agent/tickets/{vip_open}\"")));
+    assert!(page.contains(&format!("/agent/tickets/{vip_new}\"")));
+    assert!(!page.contains(&format!("/agent/tickets/{vip_done}\"")));
+    assert!(!page.contains(&format!("/agent/tickets/{plain}\"")));
+    assert_eq!(sidebar_count(&page, &location).as_deref(), Some("2"));
+    assert!(
+        page.contains(r#"aria-current="page"><span class="view-name">VIP open"#),
+        "{page}"
+    );
+
+    // A search saved from the search page: listed without a count.
+    let (_, _, page) = panel.get("/agent/search?q=printer").await;
+    assert!(page.contains(r#"name="from" value="search""#), "{page}");
+    let mut form = save("Printers", "search", "", "", "printer").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, printers, _) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 303);
+    let (_, _, page) = panel.get(&printers).await;
+    for id in [vip_open, vip_done, plain] {
+        assert!(
+            page.contains(&format!("/agent/tickets/{id}\"")),
+            "{id}: {page}"
+        );
+    }
+    assert!(!page.contains(&format!("/agent/tickets/{vip_new}\"")));
+    assert_eq!(sidebar_count(&page, &printers), None);
+    // Statuses only: counted from the tally.
+    let mut form = save("Waiting", "pending", "pending", "", "").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, waiting, _) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 303);
+    let (_, _, page) = panel.get("/agent/tickets").await;
+    assert_eq!(sidebar_count(&page, &waiting).as_deref(), Some("1"));
+    assert_eq!(sidebar_count(&page, &location).as_deref(), Some("2"));
+
+    // Refusals: the notice, the form open with the name typed, nothing saved.
+    let mut form = save("VIP open", "open", "new,open", "vip", "").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, _, page) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("You already have a view called “VIP open”. Choose another name."),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<details class="save-view" open>"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"value="VIP open" placeholder"#), "{page}");
+    let mut form = save("   ", "search", "", "", "printer").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, _, page) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Give the view a name of 1 to 100 characters"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"value="printer""#),
+        "the search page again: {page}"
+    );
+    let (status, _, _) = panel
+        .post("/agent/views", &save("No token", "open", "open", "", ""))
+        .await;
+    assert_eq!(status, 403);
+    let mut form = save("Bogus", "open", "open,bogus", "", "").to_vec();
+    form.push(("csrf", &csrf));
+    let (status, _, _) = panel.post("/agent/views", &form).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        saved_view_names(&daemon, OWNER).await,
+        ["VIP open", "Printers", "Waiting"]
+    );
+
+    // Someone else's view: not shown, not deleted.
+    let response = daemon
+        .client()
+        .post(daemon.url("/api/v1/users"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"email": AGENT.0, "name": "Sam", "role": "agent", "password": AGENT.1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let mut sam = Session::sign_in(&daemon, AGENT.0, AGENT.1).await;
+    let (status, _, page) = sam.get(&location).await;
+    assert_eq!(status, 404, "{page}");
+    let (_, _, page) = sam.get("/agent/tickets").await;
+    assert!(!page.contains("VIP open"), "{page}");
+    let sam_csrf = csrf_in(&page);
+    let (status, _, _) = sam
+        .post(
+            &format!("/agent/views/{vip_view}/delete"),
+            &[("csrf", &sam_csrf)],
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // Deleting: the token is needed; then it is gone from the sidebar and the API.
+    let delete = format!("/agent/views/{vip_view}/delete");
+    let (status, _, _) = panel.post(&delete, &[]).await;
+    assert_eq!(status, 403);
+    let (_, _, page) = panel.get(&location).await;
+    assert!(page.contains(&format!(r#"action="{delete}""#)), "{page}");
+    let (status, back, _) = panel.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!((status, back.as_str()), (303, "/agent/tickets"));
+    let (_, _, page) = panel.get("/agent/tickets").await;
+    assert!(!page.contains("VIP open"), "{page}");
+    assert_eq!(
+        saved_view_names(&daemon, OWNER).await,
+        ["Printers", "Waiting"]
+    );
+    let (status, _, _) = panel.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = panel.get(&location).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_restricted_agents_counts_leave_out_other_departments() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    restricted_departments(&daemon).await;
+    let mut sam = Session::sign_in(&daemon, AGENT.0, AGENT.1).await;
+    let (_, _, page) = sam.get("/agent/tickets?view=all").await;
+    assert_eq!(
+        sidebar_count(&page, "/agent/tickets?view=all").as_deref(),
+        Some("1")
+    );
+    assert!(
+        page.contains("Support case") && !page.contains("Sales deal"),
+        "{page}"
+    );
+    let mut owner = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+    let (_, _, page) = owner.get("/agent/tickets?view=all").await;
+    assert_eq!(
+        sidebar_count(&page, "/agent/tickets?view=all").as_deref(),
+        Some("2")
+    );
+}
