@@ -75,6 +75,43 @@ contacts-phones = Telefon
 contacts-address = Adresa
 contacts-tickets = Tikety
 
+## Editing and merging a contact
+contacts-edit = Upravit údaje
+contacts-emails = E-maily
+contacts-emails-hint = Jedna adresa na řádek.
+contacts-phones-hint = Jedno číslo na řádek.
+contacts-custom = Vlastní pole
+contacts-custom-key = Pole
+contacts-custom-value = Hodnota
+contacts-custom-hint = Vymazáním hodnoty pole odstraníte. Čísla, hodnoty ano/ne a seznamy si zachovají svůj typ (zapsaný jako JSON).
+contacts-save = Uložit údaje
+contacts-saved = Uloženo.
+contacts-merged = Sloučeno: e-maily, telefonní čísla a tikety druhého kontaktu jsou nyní zde.
+contacts-invalid-email = „{ $email }“ není platná e-mailová adresa. Nic nebylo uloženo.
+contacts-email-taken = { $email } už patří jinému kontaktu. Nic nebylo uloženo.
+contacts-email-taken-merge = Sloučit ten kontakt do tohoto
+contacts-invalid-field = Některé pole je příliš dlouhé (nejvýše 1 000 znaků; vlastní pole dohromady nejvýše 16 KB), nebo je zadáno více než 20 e-mailů či telefonních čísel. Nic nebylo uloženo.
+contacts-custom-invalid = Vlastní pole „{ $key }“ obsahuje číslo, hodnotu ano/ne nebo seznam: zapište ho jako JSON (například 42, true nebo ["a", "b"]). Nic nebylo uloženo.
+contacts-merge-title = Sloučit duplicitu do tohoto kontaktu
+contacts-merge-hint = Najděte druhý kontakt podle e-mailové adresy nebo části jména.
+contacts-merge-find = E-mail nebo jméno
+contacts-merge-none = Žádný jiný kontakt neodpovídá.
+contacts-merge-choose = Sloučit…
+contacts-merge-not-found = Takový kontakt (už) neexistuje.
+contacts-merge-question = Sloučit { $other } do { $this }?
+contacts-merge-moves = { $tickets ->
+        [one] Jeho e-maily ({ $emails }), telefonní čísla a { $tickets } tiket se přesunou sem.
+        [few] Jeho e-maily ({ $emails }), telefonní čísla a { $tickets } tikety se přesunou sem.
+       *[other] Jeho e-maily ({ $emails }), telefonní čísla a { $tickets } tiketů se přesune sem.
+    }
+contacts-merge-fills = Pole, která jsou zde prázdná, převezmou jeho hodnoty; vlastní pole se spojí.
+contacts-merge-removes = { $other } bude poté odstraněn. Tuto akci nelze vrátit.
+contacts-merge-understand = Rozumím, že tuto akci nelze vrátit.
+contacts-merge-button = Sloučit kontakty
+contacts-merge-cancel = Zrušit
+contacts-merge-self = Kontakt nelze sloučit se sebou samým.
+contacts-merge-confirm = Sloučení potvrďte zaškrtnutím políčka. Nic nebylo sloučeno.
+
 ## Saved views
 views-saved = Uložená zobrazení
 views-none = Zatím žádná: uložte seznam nebo hledání pomocí „Uložit jako zobrazení“.

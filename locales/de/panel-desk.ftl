@@ -75,6 +75,42 @@ contacts-phones = Telefon
 contacts-address = Adresse
 contacts-tickets = Tickets
 
+## Editing and merging a contact
+contacts-edit = Angaben bearbeiten
+contacts-emails = E-Mail-Adressen
+contacts-emails-hint = Eine Adresse pro Zeile.
+contacts-phones-hint = Eine Nummer pro Zeile.
+contacts-custom = Eigene Felder
+contacts-custom-key = Feld
+contacts-custom-value = Wert
+contacts-custom-hint = Leeren Sie einen Wert, um sein Feld zu entfernen. Zahlen, Ja/Nein-Werte und Listen behalten ihren Typ (als JSON geschrieben).
+contacts-save = Angaben speichern
+contacts-saved = Gespeichert.
+contacts-merged = Zusammengeführt: E-Mail-Adressen, Telefonnummern und Tickets des anderen Kontakts sind jetzt hier.
+contacts-invalid-email = „{ $email }“ ist keine gültige E-Mail-Adresse. Es wurde nichts gespeichert.
+contacts-email-taken = { $email } gehört bereits zu einem anderen Kontakt. Es wurde nichts gespeichert.
+contacts-email-taken-merge = Diesen Kontakt mit diesem hier zusammenführen
+contacts-invalid-field = Ein Feld ist zu lang (höchstens 1.000 Zeichen; eigene Felder zusammen höchstens 16 KB), oder es sind mehr als 20 E-Mail-Adressen oder Telefonnummern. Es wurde nichts gespeichert.
+contacts-custom-invalid = Das eigene Feld „{ $key }“ enthält eine Zahl, einen Ja/Nein-Wert oder eine Liste: Schreiben Sie es als JSON (zum Beispiel 42, true oder ["a", "b"]). Es wurde nichts gespeichert.
+contacts-merge-title = Ein Duplikat mit diesem Kontakt zusammenführen
+contacts-merge-hint = Finden Sie den anderen Kontakt über eine E-Mail-Adresse oder einen Teil des Namens.
+contacts-merge-find = E-Mail-Adresse oder Name
+contacts-merge-none = Kein anderer Kontakt passt.
+contacts-merge-choose = Zusammenführen…
+contacts-merge-not-found = Diesen Kontakt gibt es nicht (mehr).
+contacts-merge-question = { $other } mit { $this } zusammenführen?
+contacts-merge-moves = { $tickets ->
+        [one] Die E-Mail-Adressen ({ $emails }), Telefonnummern und das Ticket kommen hierher.
+       *[other] Die E-Mail-Adressen ({ $emails }), Telefonnummern und { $tickets } Tickets kommen hierher.
+    }
+contacts-merge-fills = Felder, die hier leer sind, übernehmen die Werte; eigene Felder werden vereinigt.
+contacts-merge-removes = { $other } wird danach entfernt. Das kann nicht rückgängig gemacht werden.
+contacts-merge-understand = Mir ist bewusst, dass das nicht rückgängig gemacht werden kann.
+contacts-merge-button = Kontakte zusammenführen
+contacts-merge-cancel = Abbrechen
+contacts-merge-self = Ein Kontakt kann nicht mit sich selbst zusammengeführt werden.
+contacts-merge-confirm = Setzen Sie das Häkchen, um das Zusammenführen zu bestätigen. Es wurde nichts zusammengeführt.
+
 ## Saved views
 views-saved = Gespeicherte Ansichten
 views-none = Noch keine: Speichern Sie eine Liste oder Suche mit „Als Ansicht speichern“.

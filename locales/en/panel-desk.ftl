@@ -74,6 +74,42 @@ contacts-phones = Phone
 contacts-address = Address
 contacts-tickets = Tickets
 
+## Editing and merging a contact
+contacts-edit = Edit details
+contacts-emails = Emails
+contacts-emails-hint = One address per line.
+contacts-phones-hint = One number per line.
+contacts-custom = Custom fields
+contacts-custom-key = Field
+contacts-custom-value = Value
+contacts-custom-hint = Empty a value to remove its field. Numbers, yes/no values and lists keep their type (written as JSON).
+contacts-save = Save details
+contacts-saved = Saved.
+contacts-merged = Merged: the other contact's emails, phone numbers and tickets are now here.
+contacts-invalid-email = “{ $email }” is not a valid email address. Nothing was saved.
+contacts-email-taken = { $email } already belongs to another contact. Nothing was saved.
+contacts-email-taken-merge = Merge that contact into this one
+contacts-invalid-field = A field is too long (at most 1,000 characters; custom fields at most 16 KB together), or there are more than 20 emails or phone numbers. Nothing was saved.
+contacts-custom-invalid = The custom field “{ $key }” holds a number, a yes/no value or a list: write it as JSON (for example 42, true or ["a", "b"]). Nothing was saved.
+contacts-merge-title = Merge a duplicate into this contact
+contacts-merge-hint = Find the other contact by an email address or part of a name.
+contacts-merge-find = Email or name
+contacts-merge-none = No other contact matches.
+contacts-merge-choose = Merge…
+contacts-merge-not-found = That contact does not exist (any more).
+contacts-merge-question = Merge { $other } into { $this }?
+contacts-merge-moves = { $tickets ->
+        [one] Their emails ({ $emails }), phone numbers and their ticket move here.
+       *[other] Their emails ({ $emails }), phone numbers and { $tickets } tickets move here.
+    }
+contacts-merge-fills = Fields that are empty here take their values; custom fields are combined.
+contacts-merge-removes = { $other } is then removed. This cannot be undone.
+contacts-merge-understand = I understand that this cannot be undone.
+contacts-merge-button = Merge contacts
+contacts-merge-cancel = Cancel
+contacts-merge-self = A contact cannot be merged into itself.
+contacts-merge-confirm = Tick the box to confirm the merge. Nothing was merged.
+
 ## Saved views
 views-saved = Saved views
 views-none = None yet: save a list or a search with “Save as view”.

@@ -75,6 +75,42 @@ contacts-phones = Tālrunis
 contacts-address = Adrese
 contacts-tickets = Pieteikumi
 
+## Editing and merging a contact
+contacts-edit = Labot datus
+contacts-emails = E-pasta adreses
+contacts-emails-hint = Viena adrese katrā rindā.
+contacts-phones-hint = Viens numurs katrā rindā.
+contacts-custom = Pielāgotie lauki
+contacts-custom-key = Lauks
+contacts-custom-value = Vērtība
+contacts-custom-hint = Iztukšojiet vērtību, lai noņemtu lauku. Skaitļi, jā/nē vērtības un saraksti saglabā savu tipu (rakstīti kā JSON).
+contacts-save = Saglabāt datus
+contacts-saved = Saglabāts.
+contacts-merged = Apvienots: otra kontakta e-pasta adreses, tālruņa numuri un pieteikumi tagad ir šeit.
+contacts-invalid-email = “{ $email }” nav derīga e-pasta adrese. Nekas netika saglabāts.
+contacts-email-taken = { $email } jau pieder citam kontaktam. Nekas netika saglabāts.
+contacts-email-taken-merge = Apvienot šo kontaktu ar šo
+contacts-invalid-field = Kāds lauks ir pārāk garš (ne vairāk kā 1000 rakstzīmju; pielāgotie lauki kopā ne vairāk kā 16 KB), vai arī norādīts vairāk nekā 20 e-pasta adrešu vai tālruņa numuru. Nekas netika saglabāts.
+contacts-custom-invalid = Pielāgotajā laukā “{ $key }” ir skaitlis, jā/nē vērtība vai saraksts: rakstiet to kā JSON (piemēram, 42, true vai ["a", "b"]). Nekas netika saglabāts.
+contacts-merge-title = Apvienot dublikātu ar šo kontaktu
+contacts-merge-hint = Atrodiet otru kontaktu pēc e-pasta adreses vai vārda daļas.
+contacts-merge-find = E-pasts vai vārds
+contacts-merge-none = Neviens cits kontakts neatbilst.
+contacts-merge-choose = Apvienot…
+contacts-merge-not-found = Šāda kontakta (vairs) nav.
+contacts-merge-question = Apvienot { $other } ar { $this }?
+contacts-merge-moves = { $tickets ->
+        [one] Viņa e-pasta adreses ({ $emails }), tālruņa numuri un { $tickets } pieteikums pāriet šeit.
+       *[other] Viņa e-pasta adreses ({ $emails }), tālruņa numuri un pieteikumi ({ $tickets }) pāriet šeit.
+    }
+contacts-merge-fills = Šeit tukšie lauki pārņem viņa vērtības; pielāgotie lauki tiek apvienoti.
+contacts-merge-removes = Pēc tam { $other } tiek dzēsts. To nevar atsaukt.
+contacts-merge-understand = Es saprotu, ka to nevar atsaukt.
+contacts-merge-button = Apvienot kontaktus
+contacts-merge-cancel = Atcelt
+contacts-merge-self = Kontaktu nevar apvienot pašu ar sevi.
+contacts-merge-confirm = Atzīmējiet izvēles rūtiņu, lai apstiprinātu apvienošanu. Nekas netika apvienots.
+
 ## Saved views
 views-saved = Saglabātie skati
 views-none = Vēl nav: saglabājiet sarakstu vai meklēšanu ar “Saglabāt kā skatu”.

@@ -76,6 +76,42 @@ contacts-phones = Telefone
 contacts-address = Endereço
 contacts-tickets = Tickets
 
+## Editing and merging a contact
+contacts-edit = Editar dados
+contacts-emails = E-mails
+contacts-emails-hint = Um endereço por linha.
+contacts-phones-hint = Um número por linha.
+contacts-custom = Campos personalizados
+contacts-custom-key = Campo
+contacts-custom-value = Valor
+contacts-custom-hint = Apague um valor para remover o campo. Números, valores sim/não e listas mantêm o seu tipo (escritos em JSON).
+contacts-save = Guardar dados
+contacts-saved = Guardado.
+contacts-merged = Fundido: os e-mails, telefones e tickets do outro contacto estão agora aqui.
+contacts-invalid-email = “{ $email }” não é um endereço de e-mail válido. Nada foi guardado.
+contacts-email-taken = { $email } já pertence a outro contacto. Nada foi guardado.
+contacts-email-taken-merge = Fundir esse contacto neste
+contacts-invalid-field = Um campo é demasiado longo (no máximo 1000 caracteres; campos personalizados no máximo 16 KB no total) ou há mais de 20 e-mails ou números de telefone. Nada foi guardado.
+contacts-custom-invalid = O campo personalizado “{ $key }” contém um número, um valor sim/não ou uma lista: escreva-o em JSON (por exemplo 42, true ou ["a", "b"]). Nada foi guardado.
+contacts-merge-title = Fundir um duplicado neste contacto
+contacts-merge-hint = Procure o outro contacto por um endereço de e-mail ou parte do nome.
+contacts-merge-find = E-mail ou nome
+contacts-merge-none = Nenhum outro contacto corresponde.
+contacts-merge-choose = Fundir…
+contacts-merge-not-found = Esse contacto não existe (ou já não existe).
+contacts-merge-question = Fundir { $other } em { $this }?
+contacts-merge-moves = { $tickets ->
+        [one] Os seus e-mails ({ $emails }), telefones e o seu ticket passam para aqui.
+       *[other] Os seus e-mails ({ $emails }), telefones e { $tickets } tickets passam para aqui.
+    }
+contacts-merge-fills = Os campos vazios aqui ficam com os valores dele; os campos personalizados são combinados.
+contacts-merge-removes = { $other } é depois removido. Esta ação não pode ser anulada.
+contacts-merge-understand = Compreendo que esta ação não pode ser anulada.
+contacts-merge-button = Fundir contactos
+contacts-merge-cancel = Cancelar
+contacts-merge-self = Um contacto não pode ser fundido consigo próprio.
+contacts-merge-confirm = Marque a caixa para confirmar a fusão. Nada foi fundido.
+
 ## Saved views
 views-saved = Vistas guardadas
 views-none = Ainda nenhuma: guarde uma lista ou uma pesquisa com “Guardar como vista”.

@@ -322,6 +322,44 @@ pub async fn update(
     id: i64,
     patch: ContactPatch,
 ) -> Result<Contact, ContactError> {
+    apply_update(db, now, id, patch, None).await
+}
+
+/// `update`, and in the same transaction an audit entry `contact.updated` naming `actor`
+/// and the fields that changed (names only: no personal data in the audit log).
+pub async fn update_recorded(
+    db: &Database,
+    now: i64,
+    id: i64,
+    patch: ContactPatch,
+    actor: crate::audit::Actor,
+) -> Result<Contact, ContactError> {
+    apply_update(db, now, id, patch, Some(actor)).await
+}
+
+/// The fields that differ between two versions of a contact, by name.
+fn changed_fields(before: &Contact, after: &Contact) -> Vec<&'static str> {
+    [
+        ("name", before.name != after.name),
+        ("emails", before.emails != after.emails),
+        ("phones", before.phones != after.phones),
+        ("company", before.company != after.company),
+        ("address", before.address != after.address),
+        ("custom", before.custom != after.custom),
+    ]
+    .into_iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(field, _)| field)
+    .collect()
+}
+
+async fn apply_update(
+    db: &Database,
+    now: i64,
+    id: i64,
+    patch: ContactPatch,
+    actor: Option<crate::audit::Actor>,
+) -> Result<Contact, ContactError> {
     let name = patch.name.as_deref().map(|n| text("name", n)).transpose()?;
     let emails = patch.emails.as_deref().map(emails).transpose()?;
     let phones = patch
@@ -341,9 +379,9 @@ pub async fn update(
         .transpose()?;
     let custom = patch.custom.as_ref().map(custom).transpose()?;
     db.write(move |conn| -> Result<Contact, ContactError> {
-        if load(conn, id)?.is_none() {
+        let Some(before) = load(conn, id)? else {
             return Err(ContactError::NotFound(id));
-        }
+        };
         conn.execute(
             "UPDATE contacts SET name = COALESCE(?2, name), company = COALESCE(?3, company),
                     phones = COALESCE(?4, phones), address = COALESCE(?5, address),
@@ -357,7 +395,13 @@ pub async fn update(
         if name.is_some() || emails.is_some() {
             crate::search::queue_contact(conn, id)?;
         }
-        load(conn, id)?.ok_or(ContactError::NotFound(id))
+        let after = load(conn, id)?.ok_or(ContactError::NotFound(id))?;
+        if let Some(actor) = &actor {
+            let fields = changed_fields(&before, &after).join(", ");
+            let target = format!("contact:{id}");
+            crate::audit::record(conn, &actor.entry(now, "contact.updated", &target, &fields))?;
+        }
+        Ok(after)
     })
     .await
 }
@@ -365,6 +409,28 @@ pub async fn update(
 /// Merges contact `from` into `into`: emails, sightings, tickets and messages move; empty
 /// fields of `into` take `from`'s values; `from` is gone.
 pub async fn merge(db: &Database, now: i64, from: i64, into: i64) -> Result<Contact, ContactError> {
+    apply_merge(db, now, from, into, None).await
+}
+
+/// `merge`, and in the same transaction an audit entry `contact.merged` on `contact:{into}`
+/// naming `actor`, the merged contact's id and how many tickets moved.
+pub async fn merge_recorded(
+    db: &Database,
+    now: i64,
+    from: i64,
+    into: i64,
+    actor: crate::audit::Actor,
+) -> Result<Contact, ContactError> {
+    apply_merge(db, now, from, into, Some(actor)).await
+}
+
+async fn apply_merge(
+    db: &Database,
+    now: i64,
+    from: i64,
+    into: i64,
+    actor: Option<crate::audit::Actor>,
+) -> Result<Contact, ContactError> {
     if from == into {
         return Err(ContactError::Invalid(
             "a contact cannot be merged into itself".into(),
@@ -379,7 +445,7 @@ pub async fn merge(db: &Database, now: i64, from: i64, into: i64) -> Result<Cont
              SELECT ?2, kind, value, first_seen, last_seen FROM contact_sightings WHERE contact_id = ?1",
             params![from, into],
         )?;
-        conn.execute("UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1", params![from, into])?;
+        let moved = conn.execute("UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1", params![from, into])?;
         conn.execute("UPDATE messages SET author_contact_id = ?2 WHERE author_contact_id = ?1", params![from, into])?;
         let mut phones = target.phones.clone();
         phones.extend(source.phones.into_iter().filter(|p| !target.phones.contains(p)));
@@ -401,7 +467,79 @@ pub async fn merge(db: &Database, now: i64, from: i64, into: i64) -> Result<Cont
         )?;
         conn.execute("DELETE FROM contacts WHERE id = ?1", [from])?;
         crate::search::queue_contact(conn, into)?;
+        if let Some(actor) = &actor {
+            let target = format!("contact:{into}");
+            let detail = format!("merged contact:{from}; {moved} tickets moved");
+            crate::audit::record(conn, &actor.entry(now, "contact.merged", &target, &detail))?;
+        }
         load(conn, into)?.ok_or(ContactError::NotFound(into))
+    })
+    .await
+}
+
+/// Of the contacts `ids`, those `viewer` may reach in the panel, in order: all of them when
+/// departments are not restricted for the viewer; otherwise those with no ticket, or with at
+/// least one ticket the viewer may see (a contact known only through other departments'
+/// tickets is theirs).
+pub async fn visible_to(
+    db: &Database,
+    viewer: crate::tickets::Viewer,
+    ids: Vec<i64>,
+) -> Result<Vec<i64>, ContactError> {
+    db.read(move |conn| -> Result<Vec<i64>, ContactError> {
+        if !crate::tickets::restricted(conn, viewer)? {
+            return Ok(ids);
+        }
+        let sql = format!(
+            "SELECT NOT EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = ?3)
+                 OR EXISTS (SELECT 1 FROM tickets t WHERE t.contact_id = ?3 AND {})",
+            crate::tickets::VISIBLE
+                .replace("?R", "?1")
+                .replace("?U", "?2")
+        );
+        let mut statement = conn.prepare_cached(&sql)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let shown: bool =
+                statement.query_row(params![true, viewer.user_id, id], |r| r.get(0))?;
+            if shown {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Up to `limit` contacts whose name or one of whose emails contains `text` (ASCII letters
+/// without regard to case), newest first: what an agent picks from to merge.
+pub async fn search(db: &Database, text: &str, limit: u32) -> Result<Vec<Contact>, ContactError> {
+    let needle = text
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    if needle.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = format!("%{needle}%");
+    db.read(move |conn| -> Result<Vec<Contact>, ContactError> {
+        let ids: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT c.id FROM contacts c
+                 WHERE c.name LIKE ?1 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id AND e.email LIKE ?1 ESCAPE '\\')
+                 ORDER BY c.id DESC LIMIT ?2",
+            )?
+            .query_map(params![pattern, limit], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(contact) = load(conn, id)? {
+                out.push(contact);
+            }
+        }
+        Ok(out)
     })
     .await
 }

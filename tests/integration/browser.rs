@@ -870,3 +870,93 @@ async fn an_agent_saves_and_deletes_views() {
     );
     look(&browser, TEST, "after-delete").await;
 }
+
+/// The agent edits a contact's details (emails, phones, a custom field) and merges a
+/// duplicate into it after finding it by name and confirming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_edits_and_merges_contacts() {
+    const TEST: &str = "an_agent_edits_and_merges_contacts";
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let (_, ann) = owner_ticket(
+        &daemon,
+        "ann@contacts.example",
+        "Where is my parcel?",
+        "It did not arrive.",
+    )
+    .await;
+    owner_ticket(
+        &daemon,
+        "ann.private@mail.example",
+        "Parcel again",
+        "Still nothing.",
+    )
+    .await;
+    let response = daemon
+        .client()
+        .patch(daemon.url(&format!("/api/v1/contacts/{ann}")))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"custom": {"customer_no": "C-1042", "seats": 5}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let browser = Browser::open(&daemon, TEST).await;
+    sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+    browser.goto(&format!("/agent/contacts/{ann}")).await;
+    browser.wait_for_text("h1", "Cara").await;
+    look(&browser, TEST, "contact").await;
+    browser
+        .fill("form.contact-edit input[name=name]", "Ann Archer")
+        .await;
+    browser
+        .fill(
+            "form.contact-edit textarea[name=phones]",
+            "+420 601 234 567",
+        )
+        .await;
+    browser
+        .fill(
+            "form.contact-edit input[name=company]",
+            "Archer & Daughters",
+        )
+        .await;
+    browser.click("form.contact-edit button[type=submit]").await;
+    browser.wait_for_text("div.success", "Saved.").await;
+    assert_eq!(browser.text("h1").await, "Ann Archer");
+    let facts = browser.text("dl.facts").await;
+    assert!(
+        facts.contains("+420 601 234 567") && facts.contains("C-1042"),
+        "{facts}"
+    );
+    look(&browser, TEST, "contact-saved").await;
+
+    // Find the duplicate by its email, choose it, confirm.
+    browser.fill("input[name=merge]", "ann.private").await;
+    browser.click("#merge form.inline-search button").await;
+    browser
+        .wait_for_text("ul.candidates", "ann.private@mail.example")
+        .await;
+    look(&browser, TEST, "merge-candidates").await;
+    browser.click("ul.candidates a.choose").await;
+    browser
+        .wait_for_text(".merge-confirm", "Merge Cara into Ann Archer?")
+        .await;
+    look(&browser, TEST, "merge-confirm").await;
+    browser.click(".merge-confirm input[name=confirm]").await;
+    browser.click(".merge-confirm button.danger").await;
+    browser.wait_for_text("div.success", "Merged").await;
+    let tickets = browser.text("ul.other-tickets").await;
+    assert!(
+        tickets.contains("Where is my parcel?") && tickets.contains("Parcel again"),
+        "{tickets}"
+    );
+    let facts = browser.text("dl.facts").await;
+    assert!(facts.contains("ann.private@mail.example"), "{facts}");
+    look(&browser, TEST, "merged").await;
+}

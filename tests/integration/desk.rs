@@ -1077,3 +1077,277 @@ async fn a_restricted_agents_counts_leave_out_other_departments() {
         Some("2")
     );
 }
+
+/// The audit entries with this action, through the API (owner).
+async fn audit_entries(daemon: &Daemon, action: &str) -> Vec<Value> {
+    api_json(daemon, &format!("/api/v1/audit?action={action}")).await["entries"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// The value of the input `name` (first one) in a page.
+fn input_value(page: &str, name: &str) -> String {
+    let at = page
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no input {name} in {page}"))
+        + format!("name=\"{name}\" value=\"").len();
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn contacts_are_edited_and_merged_from_their_page() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let ann = new_ticket(&daemon, "Ann's question", "ann@x.example").await["contact"]["id"]
+        .as_i64()
+        .unwrap();
+    let client = daemon.client();
+    let response = client
+        .post(daemon.url("/api/v1/contacts"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"name": "Ann Duplicate", "emails": ["ann.other@y.example"], "phones": ["+1 555 0100"], "custom": {"tier": "gold", "seats": 5}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let other = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for subject in ["Dup one", "Dup two"] {
+        new_ticket(&daemon, subject, "ann.other@y.example").await;
+    }
+    let page_of = |id: i64| format!("/agent/contacts/{id}");
+    let mut panel = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+
+    // The other contact's custom fields show with their types kept in the form.
+    let (status, _, page) = panel.get(&page_of(other)).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(r#"name="custom_key" value="seats""#),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="custom_value" value="5""#), "{page}");
+    let csrf = csrf_in(&page);
+    let edit = format!("{}/edit", page_of(other));
+    let form = |seats: &'static str, emails: &'static str| {
+        vec![
+            ("name", "Ann Duplicate"),
+            ("emails", emails),
+            ("phones", "+1 555 0100\n+1 555 0199"),
+            ("company", "Acme Ltd"),
+            ("address", "1 Main Street\nSpringfield"),
+            ("custom_key", "tier"),
+            ("custom_value", "platinum"),
+            ("custom_key", "seats"),
+            ("custom_value", seats),
+            ("custom_key", "note"),
+            ("custom_value", "prefers email"),
+        ]
+    };
+    let mut saved = form("7", "ann.other@y.example\nann@work.example");
+    saved.push(("csrf", &csrf));
+    let (status, location, page) = panel.post(&edit, &saved).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("{}?done=saved", page_of(other)).as_str()),
+        "{page}"
+    );
+    let stored = api_json(&daemon, &format!("/api/v1/contacts/{other}")).await;
+    assert_eq!(
+        stored["emails"],
+        json!(["ann.other@y.example", "ann@work.example"])
+    );
+    assert_eq!(stored["phones"], json!(["+1 555 0100", "+1 555 0199"]));
+    assert_eq!(stored["address"], "1 Main Street\nSpringfield");
+    assert_eq!(
+        stored["custom"],
+        json!({"tier": "platinum", "seats": 7, "note": "prefers email"})
+    );
+    let (_, _, page) = panel.get(&location).await;
+    assert!(page.contains("Saved."), "{page}");
+    let updated = audit_entries(&daemon, "contact.updated").await;
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0]["target"], format!("contact:{other}"));
+    assert_eq!(updated[0]["actor"], OWNER.0);
+    assert_eq!(
+        updated[0]["detail"],
+        "emails, phones, company, address, custom"
+    );
+
+    // Refused edits: a notice, the typed values kept, nothing changed.
+    let mut bad = form("7", "not-an-address");
+    bad.push(("csrf", &csrf));
+    let (status, _, page) = panel.post(&edit, &bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("“not-an-address” is not a valid email address. Nothing was saved."),
+        "{page}"
+    );
+    assert!(page.contains(">not-an-address</textarea>"), "{page}");
+    let mut taken = form("7", "ann@x.example");
+    taken.push(("csrf", &csrf));
+    let (status, _, page) = panel.post(&edit, &taken).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("ann@x.example already belongs to another contact."),
+        "{page}"
+    );
+    assert!(page.contains(&format!("?merge_from={ann}#merge")), "{page}");
+    let mut typed = form("many", "ann.other@y.example");
+    typed.push(("csrf", &csrf));
+    let (status, _, page) = panel.post(&edit, &typed).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("The custom field “seats” holds a number"),
+        "{page}"
+    );
+    let (status, _, _) = panel.post(&edit, &form("1", "x@y.example")).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        api_json(&daemon, &format!("/api/v1/contacts/{other}")).await,
+        stored
+    );
+
+    // Merge: found by part of the name and by email, confirmed, recorded.
+    let (_, _, page) = panel
+        .get(&format!("{}?merge=duplicate", page_of(ann)))
+        .await;
+    assert!(
+        page.contains(&format!("?merge_from={other}#merge")),
+        "{page}"
+    );
+    let (_, _, page) = panel
+        .get(&format!("{}?merge=ann.other@y.example", page_of(ann)))
+        .await;
+    assert!(
+        page.contains(&format!("?merge_from={other}#merge")),
+        "{page}"
+    );
+    let (_, _, page) = panel
+        .get(&format!("{}?merge=nobody-at-all", page_of(ann)))
+        .await;
+    assert!(page.contains("No other contact matches."), "{page}");
+    let (_, _, page) = panel
+        .get(&format!("{}?merge_from={other}", page_of(ann)))
+        .await;
+    assert!(
+        page.contains("Merge Ann Duplicate into Cleo Customer?"),
+        "{page}"
+    );
+    assert!(page.contains("and 2 tickets move here."), "{page}");
+    assert_eq!(input_value(&page, "from"), other.to_string());
+    let merge = format!("{}/merge", page_of(ann));
+    let from = other.to_string();
+    let (status, _, page) = panel
+        .post(&merge, &[("csrf", &csrf), ("from", &from)])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Tick the box to confirm the merge."),
+        "{page}"
+    );
+    let (status, _, _) = panel
+        .post(&merge, &[("from", &from), ("confirm", "yes")])
+        .await;
+    assert_eq!(status, 403);
+    let ann_id = ann.to_string();
+    let (status, _, page) = panel
+        .post(
+            &merge,
+            &[("csrf", &csrf), ("from", &ann_id), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("A contact cannot be merged into itself."));
+    api_json(&daemon, &format!("/api/v1/contacts/{other}")).await;
+    let (status, location, page) = panel
+        .post(
+            &merge,
+            &[("csrf", &csrf), ("from", &from), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("{}?done=merged", page_of(ann)).as_str()),
+        "{page}"
+    );
+    let (status, _) = crate::harness::get_json(
+        &client,
+        &daemon.url(&format!("/api/v1/contacts/{other}")),
+        Some(OWNER),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let merged = api_json(&daemon, &format!("/api/v1/contacts/{ann}")).await;
+    assert_eq!(
+        merged["emails"],
+        json!(["ann@x.example", "ann.other@y.example", "ann@work.example"])
+    );
+    assert_eq!(merged["custom"]["seats"], 7);
+    let tickets = api_json(&daemon, &format!("/api/v1/tickets?contact={ann}")).await;
+    assert_eq!(tickets["tickets"].as_array().unwrap().len(), 3, "{tickets}");
+    let (_, _, page) = panel.get(&location).await;
+    assert!(page.contains("Merged: the other contact"), "{page}");
+    assert!(
+        page.contains("Dup one") && page.contains("Dup two"),
+        "{page}"
+    );
+    let merges = audit_entries(&daemon, "contact.merged").await;
+    assert_eq!(merges.len(), 1);
+    assert_eq!(merges[0]["target"], format!("contact:{ann}"));
+    assert_eq!(
+        merges[0]["detail"],
+        format!("merged contact:{other}; 2 tickets moved")
+    );
+    // The merged contact is gone: its page and a second merge are 404.
+    let (status, _, _) = panel.get(&page_of(other)).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = panel
+        .post(
+            &merge,
+            &[("csrf", &csrf), ("from", &from), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn restricted_agents_reach_no_contact_of_another_department() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let (sales, support) = restricted_departments(&daemon).await;
+    let contact_of = |ticket: Value| ticket["contact"]["id"].as_i64().unwrap();
+    let sally = contact_of(api_json(&daemon, &format!("/api/v1/tickets/{sales}")).await);
+    let sue = contact_of(api_json(&daemon, &format!("/api/v1/tickets/{support}")).await);
+    let mut sam = Session::sign_in(&daemon, AGENT.0, AGENT.1).await;
+    let (status, _, page) = sam.get(&format!("/agent/contacts/{sue}")).await;
+    assert_eq!(status, 200, "{page}");
+    let csrf = csrf_in(&page);
+    let (status, _, _) = sam.get(&format!("/agent/contacts/{sally}")).await;
+    assert_eq!(status, 404);
+    let (_, _, page) = sam.get("/agent/contacts").await;
+    assert!(page.contains("sue@support.example"), "{page}");
+    assert!(!page.contains("sally@sales.example"), "{page}");
+    let (_, _, page) = sam
+        .get(&format!("/agent/contacts/{sue}?merge=sales.example"))
+        .await;
+    assert!(!page.contains(&format!("merge_from={sally}")), "{page}");
+    let (status, _, _) = sam
+        .post(
+            &format!("/agent/contacts/{sally}/edit"),
+            &[("csrf", &csrf), ("name", "Hacked")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let sally_id = sally.to_string();
+    let (status, _, _) = sam
+        .post(
+            &format!("/agent/contacts/{sue}/merge"),
+            &[("csrf", &csrf), ("from", &sally_id), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let kept = api_json(&daemon, &format!("/api/v1/contacts/{sally}")).await;
+    assert_eq!(kept["name"], "Sales deal");
+}
