@@ -100,6 +100,11 @@ def main():
         if ONLY in (None, "post"):
             rps, bad, lat, _ = wrk("-t2", "-c8", "-d10s", "--latency", "-s", f"{HERE}/post_ticket.lua", base, env=wrk_env)
             print(f"POST /api/v1/tickets, 8 connections: {rps:,.0f} tickets/s, p50 {lat['50']}, p99 {lat['99']} (non-2xx: {bad})")
+            metrics = curl(f"{base}/metrics")
+            commits = sum(float(v) for v in re.findall(r'^helpdeskd_db_commits\{database="account-[^"]*"\} (\S+)', metrics, re.M))
+            writes = sum(float(v) for v in re.findall(r'^helpdeskd_db_writes\{database="account-[^"]*"\} (\S+)', metrics, re.M))
+            if commits:
+                print(f"  (writes per commit in the account database: {writes / commits:.1f})")
         if ONLY == "post":
             return
 
