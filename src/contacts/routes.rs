@@ -1,6 +1,8 @@
 //! `/api/v1/contacts`: list, create, read, change, merge. Deleting a person's profile is the
 //! privacy tools' job (a GDPR erasure with its audit trail); until they exist, DELETE says
-//! so with 501 and deletes nothing.
+//! so with 501 and deletes nothing. With departments restricted, an agent reaches only the
+//! contacts the panel shows them (`contacts::visible_to`); others answer 404 like a missing
+//! one. Changes and merges are audited like the panel's.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -13,6 +15,17 @@ use super::{ContactError, ContactPatch, NewContact};
 use crate::app::AppState;
 use crate::auth::Authenticated;
 use crate::http::{ApiError, ApiJson};
+use crate::tickets::Viewer;
+
+/// 404 (as if absent) when departments are restricted and the contact is not one of the
+/// agent's.
+async fn reachable(auth: &Authenticated, id: i64) -> Result<(), ApiError> {
+    let shown = super::visible_to(&auth.db, Viewer::of(&auth.user), vec![id]).await?;
+    if shown.is_empty() {
+        return Err(ContactError::NotFound(id).into());
+    }
+    Ok(())
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,10 +59,15 @@ async fn list(
         })?),
     };
     let limit = params.limit.unwrap_or(50).clamp(1, 200);
-    let contacts = super::list(&auth.db, params.email, before, limit).await?;
+    let mut contacts = super::list(&auth.db, params.email, before, limit).await?;
+    // The cursor follows the unfiltered page, so a page thinned by the department rule
+    // still leads on to the next one.
     let next = (contacts.len() == limit as usize)
         .then(|| contacts.last().map(|c| c.id.to_string()))
         .flatten();
+    let ids = contacts.iter().map(|c| c.id).collect();
+    let shown = super::visible_to(&auth.db, Viewer::of(&auth.user), ids).await?;
+    contacts.retain(|c| shown.contains(&c.id));
     Ok(Json(json!({ "contacts": contacts, "next": next })))
 }
 
@@ -63,6 +81,7 @@ async fn create(
 }
 
 async fn show(auth: Authenticated, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+    reachable(&auth, id).await?;
     Ok(Json(json!(super::get(&auth.db, id).await?)))
 }
 
@@ -72,11 +91,14 @@ async fn change(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<ContactPatch>,
 ) -> Result<Json<Value>, ApiError> {
-    let contact = super::update(&auth.db, state.clock.now_unix(), id, body).await?;
+    reachable(&auth, id).await?;
+    let now = state.clock.now_unix();
+    let contact = super::update_recorded(&auth.db, now, id, body, auth.actor()).await?;
     Ok(Json(json!(contact)))
 }
 
 async fn delete(auth: Authenticated, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    reachable(&auth, id).await?;
     super::get(&auth.db, id).await?;
     Err(ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
@@ -97,7 +119,10 @@ async fn merge(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<Merge>,
 ) -> Result<Json<Value>, ApiError> {
-    let contact = super::merge(&auth.db, state.clock.now_unix(), id, body.into).await?;
+    reachable(&auth, id).await?;
+    reachable(&auth, body.into).await?;
+    let now = state.clock.now_unix();
+    let contact = super::merge_recorded(&auth.db, now, id, body.into, auth.actor()).await?;
     Ok(Json(json!(contact)))
 }
 

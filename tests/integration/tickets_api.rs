@@ -657,4 +657,63 @@ async fn tickets_stay_within_their_account_and_department() {
         .await
         .unwrap();
     assert_eq!(owner_sees.status(), 200);
+
+    // Contacts follow the same rule: Sales' customer is hidden from Sam, the customer of a
+    // ticket without a department is not; what he may not see he may not change or merge.
+    let sales_contact = sales_ticket["contact"]["id"].as_i64().unwrap();
+    let open_contact = created["contact"]["id"].as_i64().unwrap();
+    let status = |request: reqwest::RequestBuilder| async move {
+        request.send().await.unwrap().status().as_u16()
+    };
+    let contact_url = |id: i64| alpha(&format!("/api/v1/contacts/{id}"));
+    assert_eq!(
+        status(as_sam(client.get(contact_url(sales_contact)))).await,
+        404
+    );
+    assert_eq!(
+        status(as_sam(client.get(contact_url(open_contact)))).await,
+        200
+    );
+    assert_eq!(
+        status(as_sam(client.patch(contact_url(sales_contact))).json(&json!({"name": "X"}))).await,
+        404
+    );
+    let merge_url = alpha(&format!("/api/v1/contacts/{open_contact}/merge"));
+    assert_eq!(
+        status(as_sam(client.post(merge_url)).json(&json!({"into": sales_contact}))).await,
+        404
+    );
+    let sams_contacts: Value = as_sam(client.get(alpha("/api/v1/contacts")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed: Vec<i64> = sams_contacts["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        listed.contains(&open_contact) && !listed.contains(&sales_contact),
+        "{sams_contacts}"
+    );
+    assert_eq!(
+        status(as_ann(client.patch(contact_url(sales_contact))).json(&json!({"name": "Dora"})))
+            .await,
+        200
+    );
+    let audit: Value = as_ann(client.get(alpha("/api/v1/audit")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit.to_string().contains("contact.updated"),
+        "an API change of a contact is audited: {audit}"
+    );
 }
