@@ -42,6 +42,11 @@ pub enum SpamError {
     Store(#[from] StoreError),
     #[error("spam model: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("cannot open the spam model {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error("{0}: not a helpdeskd spam model")]
     NotAModel(String),
     #[error("the spam model is damaged: {0}")]

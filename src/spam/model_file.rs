@@ -37,7 +37,11 @@ impl ModelFile {
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
+        )
+        .map_err(|source| SpamError::Open {
+            path: shown.clone(),
+            source,
+        })?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // The first read fails on a file that is no SQLite database (or an encrypted one).
         let objects: i64 = conn

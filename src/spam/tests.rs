@@ -58,16 +58,16 @@ fn learning_changes_decisions_and_unlearning_restores_the_score_exactly() {
     let (_dir, model) = trained();
     let message = mail(
         "Quarterly agenda",
-        "zebra quokka platypus meeting pills casino",
+        "zebra quokka platypus wombat meeting agenda report",
     );
     let mut filter = Filter::new(model.load().unwrap());
     let before = filter.judge_message(&message);
     assert_ne!(before.verdict, Verdict::Spam, "{before:?}");
 
-    // An agent marks it as spam, three times over (as three similar messages): now spam.
+    // An agent marks it as spam, ten times over (as ten similar messages): now spam.
     let tokens = filter.message_tokens(&message);
     let conn = model.connection();
-    for i in 0..3 {
+    for i in 0..10 {
         let tx = conn.unchecked_transaction().unwrap();
         let delta = storage::learn_mark(
             &tx,
@@ -98,9 +98,9 @@ fn learning_changes_decisions_and_unlearning_restores_the_score_exactly() {
     assert!(same.is_empty());
     tx.commit().unwrap();
 
-    // The agent undoes the three marks: the score is what it was, to the last bit, in
+    // The agent undoes the ten marks: the score is what it was, to the last bit, in
     // memory and in storage.
-    for i in 0..3 {
+    for i in 0..10 {
         let tx = conn.unchecked_transaction().unwrap();
         let delta = storage::unlearn_mark(&tx, &format!("message:{i}")).unwrap();
         tx.commit().unwrap();

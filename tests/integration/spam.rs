@@ -314,4 +314,8 @@ fn mistakes_get_one_error_line() {
     let run = run_cli(&["spam", "stats", "--model", &s(&not_a_model)]);
     one_line!(&run, 1, "not a helpdeskd spam model");
     assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    let nowhere = s(&c.dir.join("no/such/dir/model.db"));
+    let run = run_cli(&["spam", "stats", "--model", &nowhere]);
+    one_line!(&run, 1, "cannot open the spam model");
+    assert!(run.stderr.contains(&nowhere), "{run:?}");
 }
