@@ -387,20 +387,21 @@ pub async fn store(db: &Database, now: i64, upload: Upload) -> Result<Attachment
         .await
 }
 
-/// Stores the files of one message (each `Upload` names its ticket and message; the caller
-/// checked them with `check_ticket`) in one write transaction: every file or none. Hashing
-/// and sniffing run first, on a blocking thread. An empty file is refused before anything
+/// Writes an agent's message and its files (each `Upload` names the ticket; its message is
+/// the new one) in one write transaction: the message with every file, or nothing. Hashing
+/// and sniffing run first, on a blocking thread; an empty file is refused before anything
 /// is written.
-pub async fn store_all(
+pub async fn store_with_message(
     db: &Database,
     now: i64,
+    viewer: Viewer,
+    ticket_id: i64,
+    message: tickets::NewMessage,
     uploads: Vec<Upload>,
-) -> Result<Vec<Attachment>, AttachmentError> {
+) -> Result<(tickets::Message, Vec<Attachment>), AttachmentError> {
+    let message = tickets::checked_message(message, tickets::Actor::Agent(viewer.user_id))?;
     if uploads.iter().any(|u| u.bytes.is_empty()) {
         return Err(AttachmentError::Empty);
-    }
-    if uploads.is_empty() {
-        return Ok(Vec::new());
     }
     let prepared = tokio::task::spawn_blocking(move || {
         uploads
@@ -416,12 +417,16 @@ pub async fn store_all(
     .await
     .map_err(|_| StoreError::Invariant("hashing attachments panicked".into()))?;
     db.write(move |conn| {
-        prepared
-            .iter()
-            .map(|(upload, sha256, content_type, filename)| {
-                insert(conn, now, upload, sha256, content_type, filename)
+        let written = tickets::insert_message(conn, now, Some(viewer), ticket_id, &message, None)?;
+        let stored = prepared
+            .into_iter()
+            .map(|(mut upload, sha256, content_type, filename)| {
+                upload.ticket_id = ticket_id;
+                upload.message_id = Some(written.id);
+                insert(conn, now, &upload, &sha256, content_type, &filename)
             })
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((written, stored))
     })
     .await
 }
@@ -985,6 +990,64 @@ mod tests {
             role: Role::Admin,
         };
         assert_eq!(find(&db, admin, hidden.id).await.unwrap().id, hidden.id);
+    }
+
+    #[tokio::test]
+    async fn a_reply_and_its_files_commit_together_or_not_at_all() {
+        let (_dir, db, agent) = account_with_agent().await;
+        let ticket_id = ticket(&db, agent.id, None).await;
+        let viewer = Viewer {
+            user_id: agent.id,
+            role: Role::Agent,
+        };
+        let reply = |body: &str| tickets::NewMessage {
+            kind: tickets::MessageKind::Reply,
+            body: body.into(),
+        };
+        let files = || {
+            vec![
+                upload(0, b"one".to_vec(), agent.id),
+                upload(0, PNG.to_vec(), agent.id),
+            ]
+        };
+        let (message, stored) =
+            store_with_message(&db, 10, viewer, ticket_id, reply("Both attached."), files())
+                .await
+                .unwrap();
+        assert_eq!(stored.len(), 2);
+        assert!(
+            stored
+                .iter()
+                .all(|a| a.message_id == Some(message.id) && a.ticket_id == ticket_id)
+        );
+
+        let counts = move |c: &Connection| -> Result<(i64, i64), StoreError> {
+            Ok((
+                c.query_row("SELECT count(*) FROM messages", [], |r| r.get(0))?,
+                c.query_row("SELECT count(*) FROM attachments", [], |r| r.get(0))?,
+            ))
+        };
+        let before = db.read(counts).await.unwrap();
+        let empty_text = store_with_message(&db, 11, viewer, ticket_id, reply("  "), files()).await;
+        assert!(matches!(
+            empty_text,
+            Err(AttachmentError::Ticket(TicketError::Invalid(_)))
+        ));
+        let mut with_empty_file = files();
+        with_empty_file.push(upload(0, Vec::new(), agent.id));
+        let refused =
+            store_with_message(&db, 12, viewer, ticket_id, reply("Hi"), with_empty_file).await;
+        assert!(matches!(refused, Err(AttachmentError::Empty)));
+        let missing = store_with_message(&db, 13, viewer, 9_999, reply("Hi"), files()).await;
+        assert!(matches!(
+            missing,
+            Err(AttachmentError::Ticket(TicketError::NotFound(_)))
+        ));
+        assert_eq!(
+            db.read(counts).await.unwrap(),
+            before,
+            "nothing half-written"
+        );
     }
 
     #[tokio::test]

@@ -30,8 +30,7 @@ use crate::http::ApiError;
 use crate::http::page::Page;
 use crate::i18n::Locale;
 use crate::tickets::{
-    self, Actor, ListQuery, MessageKind, NewMessage, Priority, Status, TicketError, TicketPatch,
-    Viewer,
+    self, ListQuery, MessageKind, NewMessage, Priority, Status, TicketError, TicketPatch, Viewer,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -520,40 +519,31 @@ async fn write(
         kind,
         body: posted.body,
     };
-    let written = tickets::add_message(
-        &signed_in.db,
-        state.clock.now_unix(),
-        Some(viewer),
-        id,
-        new,
-        Actor::Agent(signed_in.session.user.id),
-        None,
-    )
-    .await;
-    let message = match written {
-        Ok(message) => message,
-        Err(TicketError::Invalid(_)) => {
-            let text = signed_in.locale.t("ticket-empty-message");
-            return back(StatusCode::UNPROCESSABLE_ENTITY, text).await;
-        }
-        Err(TicketError::NotFound(_)) => {
-            return Err(ApiError::not_found(signed_in.locale.t("ticket-not-found")));
-        }
-        Err(e) => return Err(e.into()),
-    };
     let uploads = posted
         .files
         .into_iter()
         .map(|file| Upload {
             ticket_id: id,
-            message_id: Some(message.id),
+            message_id: None,
             filename: Some(file.name),
             declared_type: file.declared_type,
             bytes: file.bytes,
             uploader: Uploader::Agent(signed_in.session.user.id),
         })
         .collect();
-    attachments::store_all(&signed_in.db, state.clock.now_unix(), uploads).await?;
+    let now = state.clock.now_unix();
+    let written = attachments::store_with_message(&signed_in.db, now, viewer, id, new, uploads);
+    match written.await {
+        Ok(_) => {}
+        Err(AttachmentError::Ticket(TicketError::Invalid(_))) => {
+            let text = signed_in.locale.t("ticket-empty-message");
+            return back(StatusCode::UNPROCESSABLE_ENTITY, text).await;
+        }
+        Err(AttachmentError::Ticket(TicketError::NotFound(_))) => {
+            return Err(ApiError::not_found(signed_in.locale.t("ticket-not-found")));
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Redirect::to(&format!("/agent/tickets/{id}")).into_response())
 }
 

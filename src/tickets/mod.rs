@@ -20,7 +20,7 @@ pub use store::{
     add_message, count, create, create_by_contact, get, get_for_contact, list, list_for_contact,
     update,
 };
-pub(crate) use store::{VISIBLE, record_addition, restricted};
+pub(crate) use store::{VISIBLE, checked_message, insert_message, record_addition, restricted};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {

@@ -849,17 +849,18 @@ pub async fn update(
     .await
 }
 
-/// Adds a message to the thread. A customer's message reopens a pending or resolved
-/// ticket; an agent's first reply opens a new one.
-pub async fn add_message(
-    db: &Database,
-    now: i64,
-    viewer: Option<Viewer>,
-    id: i64,
+/// A message whose author may write its kind, with its text cleaned.
+pub(crate) struct CheckedMessage {
+    kind: MessageKind,
+    text: String,
+    actor: Actor,
+}
+
+/// Checks `new` from `actor`: the text and whether they may write that kind.
+pub(crate) fn checked_message(
     new: NewMessage,
     actor: Actor,
-    idempotency: Option<Idempotency>,
-) -> Result<Message, TicketError> {
+) -> Result<CheckedMessage, TicketError> {
     let text = body(&new.body)?;
     let kind = new.kind;
     match (kind, actor) {
@@ -876,54 +877,98 @@ pub async fn add_message(
             ));
         }
     }
-    db.write(move |conn| -> Result<Message, TicketError> {
-        if let Some(viewer) = viewer {
-            if !visible(conn, viewer, id)? {
-                return Err(TicketError::NotFound(id));
-            }
+    Ok(CheckedMessage { kind, text, actor })
+}
+
+/// Adds a message to the thread. A customer's message reopens a pending or resolved
+/// ticket; an agent's first reply opens a new one.
+pub async fn add_message(
+    db: &Database,
+    now: i64,
+    viewer: Option<Viewer>,
+    id: i64,
+    new: NewMessage,
+    actor: Actor,
+    idempotency: Option<Idempotency>,
+) -> Result<Message, TicketError> {
+    let message = checked_message(new, actor)?;
+    db.write(move |conn| insert_message(conn, now, viewer, id, &message, idempotency.as_ref()))
+        .await
+}
+
+/// In a write transaction: `add_message` after its checks (`checked_message`), for callers
+/// that write more in the same commit (a reply and its files).
+pub(crate) fn insert_message(
+    conn: &Connection,
+    now: i64,
+    viewer: Option<Viewer>,
+    id: i64,
+    message: &CheckedMessage,
+    idempotency: Option<&Idempotency>,
+) -> Result<Message, TicketError> {
+    let CheckedMessage { kind, text, actor } = message;
+    let (kind, actor) = (*kind, *actor);
+    if let Some(viewer) = viewer {
+        if !visible(conn, viewer, id)? {
+            return Err(TicketError::NotFound(id));
         }
-        // A contact writes only on their own tickets.
-        if let Actor::Contact(contact) = actor {
-            if !customer_sees(conn, contact, id)? {
-                return Err(TicketError::NotFound(id));
-            }
+    }
+    // A contact writes only on their own tickets.
+    if let Actor::Contact(contact) = actor {
+        if !customer_sees(conn, contact, id)? {
+            return Err(TicketError::NotFound(id));
         }
-        if let Some(idem) = &idempotency {
-            if let Some(message_id) = replayed(conn, idem)? {
-                let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
-                return message.ok_or(TicketError::NotFound(id));
-            }
+    }
+    if let Some(idem) = &idempotency {
+        if let Some(message_id) = replayed(conn, idem)? {
+            let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
+            return message.ok_or(TicketError::NotFound(id));
         }
-        let status: Option<String> = conn
-            .prepare_cached("SELECT status FROM tickets WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?;
-        let status = status.and_then(|s| Status::parse(&s)).ok_or(TicketError::NotFound(id))?;
-        let contact = match actor {
-            Actor::Contact(contact) => Some(contact),
-            _ => None,
-        };
-        conn.prepare_cached(
-            "INSERT INTO messages (ticket_id, kind, author_user_id, author_contact_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
-        let message_id = conn.last_insert_rowid();
-        crate::search::queue_ticket(conn, id)?;
-        let next = match (kind, status) {
-            (MessageKind::Customer, Status::Pending | Status::Resolved) => Some(Status::Open),
-            (MessageKind::Reply, Status::New) => Some(Status::Open),
-            _ => None,
-        };
-        if let Some(next) = next {
-            conn.execute("UPDATE tickets SET status = ?2 WHERE id = ?1", params![id, next.as_str()])?;
-            event(conn, id, now, actor, "status", Some(status.as_str()), Some(next.as_str()))?;
-        }
-        conn.execute("UPDATE tickets SET updated_at = ?2 WHERE id = ?1", params![id, now])?;
-        if let Some(idem) = &idempotency {
-            remember(conn, idem, message_id, now)?;
-        }
-        let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
-        message.ok_or(TicketError::NotFound(id))
-    })
-    .await
+    }
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM tickets WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let status = status
+        .and_then(|s| Status::parse(&s))
+        .ok_or(TicketError::NotFound(id))?;
+    let contact = match actor {
+        Actor::Contact(contact) => Some(contact),
+        _ => None,
+    };
+    conn.prepare_cached(
+        "INSERT INTO messages (ticket_id, kind, author_user_id, author_contact_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
+    let message_id = conn.last_insert_rowid();
+    crate::search::queue_ticket(conn, id)?;
+    let next = match (kind, status) {
+        (MessageKind::Customer, Status::Pending | Status::Resolved) => Some(Status::Open),
+        (MessageKind::Reply, Status::New) => Some(Status::Open),
+        _ => None,
+    };
+    if let Some(next) = next {
+        conn.execute(
+            "UPDATE tickets SET status = ?2 WHERE id = ?1",
+            params![id, next.as_str()],
+        )?;
+        event(
+            conn,
+            id,
+            now,
+            actor,
+            "status",
+            Some(status.as_str()),
+            Some(next.as_str()),
+        )?;
+    }
+    conn.execute(
+        "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
+        params![id, now],
+    )?;
+    if let Some(idem) = &idempotency {
+        remember(conn, idem, message_id, now)?;
+    }
+    let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
+    message.ok_or(TicketError::NotFound(id))
 }
