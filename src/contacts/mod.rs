@@ -305,15 +305,20 @@ pub async fn list(
              ORDER BY id DESC LIMIT ?3",
         )?;
         let ids: Vec<i64> = stmt.query_map(params![before, email, limit], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(contact) = load(conn, id)? {
-                out.push(contact);
-            }
-        }
-        Ok(out)
+        load_all(conn, ids)
     })
     .await
+}
+
+/// The contacts with these ids that still exist, in the same order.
+fn load_all(conn: &Connection, ids: Vec<i64>) -> Result<Vec<Contact>, ContactError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(contact) = load(conn, id)? {
+            out.push(contact);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn update(
@@ -533,13 +538,7 @@ pub async fn search(db: &Database, text: &str, limit: u32) -> Result<Vec<Contact
             )?
             .query_map(params![pattern, limit], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(contact) = load(conn, id)? {
-                out.push(contact);
-            }
-        }
-        Ok(out)
+        load_all(conn, ids)
     })
     .await
 }
