@@ -14,12 +14,13 @@ use rusqlite::{Connection, OpenFlags};
 use super::SpamError;
 use super::classifier::{Delta, Thresholds};
 use super::storage::{self, LoadedModel, SpamStats};
-use crate::store::schema::SPAM_MODEL;
+use crate::store::schema::{SPAM_MODEL, SPAM_MODEL_GENERATION};
 
 /// "hdsp" in ASCII: a helpdeskd spam model.
 pub const APPLICATION_ID: i32 = 0x6864_7370;
-/// Version of the file format (the tables of `SPAM_MODEL`).
-const FORMAT_VERSION: i32 = 1;
+/// Version of the file format: 1 is the tables of `SPAM_MODEL`, 2 adds
+/// `SPAM_MODEL_GENERATION` (a format-1 file is upgraded when opened).
+const FORMAT_VERSION: i32 = 2;
 
 pub struct ModelFile {
     conn: Connection,
@@ -50,7 +51,10 @@ impl ModelFile {
         let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
         if objects == 0 && app_id == 0 {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            let created = conn.execute_batch(SPAM_MODEL).and_then(|()| {
+            let created = conn
+                .execute_batch(SPAM_MODEL)
+                .and_then(|()| conn.execute_batch(SPAM_MODEL_GENERATION))
+                .and_then(|()| {
                 conn.execute_batch(&format!(
                     "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {FORMAT_VERSION};"
                 ))
@@ -64,6 +68,8 @@ impl ModelFile {
             }
         } else if app_id != APPLICATION_ID {
             return Err(SpamError::NotAModel(shown));
+        } else {
+            upgrade(&conn)?;
         }
         Ok(ModelFile {
             conn,
@@ -98,5 +104,24 @@ impl ModelFile {
     /// The connection, for tests that look inside.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Brings a model file of an older format to this one.
+fn upgrade(conn: &Connection) -> Result<(), SpamError> {
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version >= FORMAT_VERSION {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let upgraded = conn
+        .execute_batch(SPAM_MODEL_GENERATION)
+        .and_then(|()| conn.execute_batch(&format!("PRAGMA user_version = {FORMAT_VERSION};")));
+    match upgraded {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e.into())
+        }
     }
 }

@@ -15,6 +15,8 @@ pub struct LoadedModel {
     pub key: HashKey,
     pub model: Model,
     pub thresholds: Thresholds,
+    /// The model's `generation` when it was read.
+    pub generation: i64,
 }
 
 /// What `helpdeskd spam stats` and the panel show.
@@ -36,6 +38,7 @@ pub struct SpamStats {
 
 struct Meta {
     key: HashKey,
+    generation: i64,
     spam_messages: u64,
     ham_messages: u64,
     thresholds: Thresholds,
@@ -45,7 +48,7 @@ struct Meta {
 fn meta(conn: &Connection) -> Result<Meta, SpamError> {
     let row = conn
         .query_row(
-            "SELECT hash_key, spam_messages, ham_messages, ham_cutoff, spam_cutoff
+            "SELECT hash_key, spam_messages, ham_messages, ham_cutoff, spam_cutoff, generation
              FROM spam_model WHERE id = 1",
             [],
             |r| {
@@ -55,12 +58,13 @@ fn meta(conn: &Connection) -> Result<Meta, SpamError> {
                     r.get::<_, i64>(2)?,
                     r.get::<_, Option<f64>>(3)?,
                     r.get::<_, Option<f64>>(4)?,
+                    r.get::<_, i64>(5)?,
                 ))
             },
         )
         .optional()?
         .ok_or_else(|| SpamError::Damaged("the spam_model row is missing".into()))?;
-    let (key, spam_messages, ham_messages, ham_cutoff, spam_cutoff) = row;
+    let (key, spam_messages, ham_messages, ham_cutoff, spam_cutoff, generation) = row;
     let key: [u8; 16] = key
         .try_into()
         .map_err(|_| SpamError::Damaged("the hash key is not 16 bytes".into()))?;
@@ -71,6 +75,7 @@ fn meta(conn: &Connection) -> Result<Meta, SpamError> {
     )?;
     Ok(Meta {
         key: HashKey::from_bytes(key),
+        generation,
         spam_messages: non_negative(spam_messages),
         ham_messages: non_negative(ham_messages),
         thresholds,
@@ -106,7 +111,13 @@ pub fn load(conn: &Connection) -> Result<LoadedModel, SpamError> {
             tokens,
         },
         thresholds: meta.thresholds,
+        generation: meta.generation,
     })
+}
+
+/// The counter every change to the model bumps: equal generations, equal models.
+pub fn generation(conn: &Connection) -> Result<i64, SpamError> {
+    Ok(meta(conn)?.generation)
 }
 
 fn saturate(n: i64) -> u32 {
@@ -124,7 +135,8 @@ pub fn write_delta(conn: &Connection, delta: &Delta) -> Result<(), SpamError> {
     let changed = conn
         .execute(
             "UPDATE spam_model SET spam_messages = spam_messages + ?1,
-                                   ham_messages = ham_messages + ?2
+                                   ham_messages = ham_messages + ?2,
+                                   generation = generation + 1
              WHERE id = 1",
             params![delta.spam_messages, delta.ham_messages],
         )
@@ -268,7 +280,8 @@ fn decode_tokens(blob: &[u8]) -> Result<Vec<u64>, SpamError> {
 /// Sets the cut-offs (`None`: back to the built-in defaults).
 pub fn set_thresholds(conn: &Connection, thresholds: Option<Thresholds>) -> Result<(), SpamError> {
     conn.execute(
-        "UPDATE spam_model SET ham_cutoff = ?1, spam_cutoff = ?2 WHERE id = 1",
+        "UPDATE spam_model SET ham_cutoff = ?1, spam_cutoff = ?2, generation = generation + 1
+         WHERE id = 1",
         params![
             thresholds.map(|t| t.ham_cutoff),
             thresholds.map(|t| t.spam_cutoff)

@@ -438,6 +438,22 @@ CREATE TABLE saved_views (
         version: 12,
         sql: SPAM_MODEL,
     },
+    Migration {
+        version: 13,
+        sql: r#"
+-- What the spam filter answered when the ticket arrived and its score (NULL: not checked).
+-- An `unsure` ticket goes to the inbox with a marker; a `spam` one arrives in status spam.
+ALTER TABLE tickets ADD COLUMN spam_verdict TEXT CHECK (spam_verdict IN ('ham', 'unsure', 'spam'));
+ALTER TABLE tickets ADD COLUMN spam_score REAL CHECK (spam_score BETWEEN 0 AND 1);
+
+-- A token of a trusted integration whose tickets skip the spam filter.
+ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHECK (skip_spam_check IN (0, 1));
+"#,
+    },
+    Migration {
+        version: 14,
+        sql: SPAM_MODEL_GENERATION,
+    },
 ];
 
 /// The spam filter's model (src/spam/), migration 12 of an account database and, as it
@@ -483,4 +499,10 @@ CREATE TABLE spam_learned (
     learned_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX spam_learned_recent ON spam_learned(learned_at);
+"#;
+
+/// Format 2 of the spam model: a counter every change to the counts or cut-offs bumps, so
+/// the daemon's in-memory copy knows whether it is the model on disk (src/spam/live.rs).
+pub const SPAM_MODEL_GENERATION: &str = r#"
+ALTER TABLE spam_model ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
 "#;
