@@ -454,6 +454,10 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 14,
         sql: SPAM_MODEL_GENERATION,
     },
+    Migration {
+        version: 15,
+        sql: CHAT,
+    },
 ];
 
 /// The spam filter's model (src/spam/), migration 12 of an account database and, as it
@@ -505,4 +509,102 @@ CREATE INDEX spam_learned_recent ON spam_learned(learned_at);
 /// the daemon's in-memory copy knows whether it is the model on disk (src/spam/live.rs).
 pub const SPAM_MODEL_GENERATION: &str = r#"
 ALTER TABLE spam_model ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+"#;
+
+/// Live chat (src/chat/), migration 15 of an account database. A chat is a ticket (channel
+/// `chat`) from its first message: the text lives in `messages`, and `chat_events` only
+/// numbers what happened in the chat (the per-chat server sequence a visitor resumes from).
+pub const CHAT: &str = r#"
+-- One row: who may embed the widget (origins as a JSON array of "https://host[:port]"),
+-- whether consent is required before a chat starts, and the widget's look.
+CREATE TABLE chat_settings (
+    id               INTEGER PRIMARY KEY CHECK (id = 1),
+    allowed_origins  TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(allowed_origins)),
+    consent_required INTEGER NOT NULL DEFAULT 1 CHECK (consent_required IN (0, 1)),
+    theme_color      TEXT NOT NULL DEFAULT '#2457c5',
+    position         TEXT NOT NULL DEFAULT 'right' CHECK (position IN ('left', 'right')),
+    greeting         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(greeting)),
+    updated_at       INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO chat_settings (id) VALUES (1);
+
+-- The consent texts a visitor agrees to, per locale; a changed text is a new version and
+-- the old ones stay, so every consent record names the exact words that were shown.
+CREATE TABLE chat_consent_texts (
+    locale     TEXT NOT NULL,
+    version    INTEGER NOT NULL CHECK (version >= 1),
+    text       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (locale, version)
+) STRICT;
+INSERT INTO chat_consent_texts (locale, version, text, created_at) VALUES
+ ('en', 1, 'I agree that my name, email address, IP address and this conversation are stored to answer my request.', 0),
+ ('de', 1, 'Ich bin einverstanden, dass mein Name, meine E-Mail-Adresse, meine IP-Adresse und dieses Gespräch gespeichert werden, um meine Anfrage zu beantworten.', 0),
+ ('cs', 1, 'Souhlasím s uložením svého jména, e-mailové adresy, IP adresy a této konverzace za účelem vyřízení mého dotazu.', 0),
+ ('pt', 1, 'Concordo que o meu nome, endereço de e-mail, endereço IP e esta conversa sejam guardados para responder ao meu pedido.', 0),
+ ('lv', 1, 'Piekrītu, ka mans vārds, e-pasta adrese, IP adrese un šī saruna tiek saglabāta, lai atbildētu uz manu jautājumu.', 0);
+
+-- A chat. `ticket_id` is NULL only between the commit that records the consent and the one
+-- that makes the ticket (a start retried after a crash there finds the chat and goes on).
+-- Only a SHA-256 of the visitor's resume token is stored.
+CREATE TABLE chats (
+    id               INTEGER PRIMARY KEY,
+    ticket_id        INTEGER UNIQUE REFERENCES tickets(id) ON DELETE CASCADE,
+    contact_id       INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    visitor_id       TEXT NOT NULL,
+    start_client_id  TEXT NOT NULL,
+    resume_hash      BLOB NOT NULL UNIQUE,
+    status           TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'closed')),
+    department_id    INTEGER REFERENCES departments(id) ON DELETE SET NULL,
+    agent_id         INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    locale           TEXT NOT NULL,
+    last_seq         INTEGER NOT NULL DEFAULT 0,
+    visitor_read_seq INTEGER NOT NULL DEFAULT 0,
+    agent_read_seq   INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    accepted_at      INTEGER,
+    closed_at        INTEGER,
+    UNIQUE (visitor_id, start_client_id)
+) STRICT;
+CREATE INDEX chats_status ON chats(status, created_at);
+CREATE INDEX chats_contact ON chats(contact_id);
+
+-- Everything that happened in a chat, numbered 1, 2, 3… per chat. A message's text is the
+-- ticket's message (`message_id`); `client_id` makes a retried message a duplicate that is
+-- acknowledged again instead of stored twice.
+CREATE TABLE chat_events (
+    chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL CHECK (seq >= 1),
+    kind       TEXT NOT NULL CHECK (kind IN ('message', 'agent_joined', 'agent_left', 'closed')),
+    side       TEXT NOT NULL CHECK (side IN ('visitor', 'agent', 'system')),
+    user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    client_id  TEXT,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, seq)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX chat_events_client ON chat_events(chat_id, side, client_id)
+    WHERE client_id IS NOT NULL;
+
+-- Who agreed to which consent text, when, from which address (shown on the contact and in
+-- their data export). Kept when the chat goes; goes with the contact.
+CREATE TABLE chat_consents (
+    id         INTEGER PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    chat_id    INTEGER REFERENCES chats(id) ON DELETE SET NULL,
+    locale     TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    given_at   INTEGER NOT NULL,
+    ip         TEXT NOT NULL,
+    FOREIGN KEY (locale, version) REFERENCES chat_consent_texts(locale, version)
+) STRICT;
+CREATE INDEX chat_consents_contact ON chat_consents(contact_id);
+
+-- A merge of contacts moves their tickets; chats and consent records follow, so deleting
+-- the merged contact does not take them along.
+CREATE TRIGGER chats_follow_ticket_contact AFTER UPDATE OF contact_id ON tickets
+WHEN new.contact_id IS NOT old.contact_id BEGIN
+    UPDATE chats SET contact_id = new.contact_id WHERE ticket_id = new.id;
+    UPDATE chat_consents SET contact_id = new.contact_id WHERE contact_id = old.contact_id;
+END;
 "#;
