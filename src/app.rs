@@ -23,6 +23,8 @@ pub struct App {
     pub key_registrations: crate::auth::two_factor::keys::Registrations,
     pub live: Arc<crate::panel::live::LiveHub>,
     pub allowlists: crate::auth::networks::AllowlistCache,
+    /// Each account's spam model in memory.
+    pub spam: crate::spam::live::Filters,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

@@ -31,6 +31,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub audit: AuditConfig,
     pub attachments: AttachmentsConfig,
+    pub lifecycle: LifecycleConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,6 +157,20 @@ impl Default for AttachmentsConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LifecycleConfig {
+    /// Tickets in the trash or the spam quarantine are deleted for good this many days
+    /// after they were last changed (SPEC.md, "trash" window).
+    pub trash_days: u32,
+}
+
+impl Default for LifecycleConfig {
+    fn default() -> Self {
+        LifecycleConfig { trash_days: 30 }
+    }
+}
+
 /// The longest `audit.retention_days` accepted (100 years); anything longer is a typo.
 pub const MAX_AUDIT_RETENTION_DAYS: u32 = 36_500;
 
@@ -174,6 +189,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             audit: AuditConfig::default(),
             attachments: AttachmentsConfig::default(),
+            lifecycle: LifecycleConfig::default(),
         }
     }
 }
@@ -388,6 +404,15 @@ impl Config {
             ));
         }
         positive("attachments.max_bytes", self.attachments.max_bytes)?;
+        if !(1..=MAX_AUDIT_RETENTION_DAYS).contains(&self.lifecycle.trash_days) {
+            return Err((
+                "lifecycle.trash_days",
+                format!(
+                    "{} days: give 1 to {MAX_AUDIT_RETENTION_DAYS} (the trash and the spam quarantine must empty)",
+                    self.lifecycle.trash_days
+                ),
+            ));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(("log.level", format!("not a valid log filter: {e}")));
         }
@@ -577,6 +602,17 @@ mod tests {
             "environment variable HELPDESKD_AUDIT_RETENTION_DAYS"
         );
         assert_eq!(err.key.as_deref(), Some("audit.retention_days"));
+    }
+
+    #[test]
+    fn trash_days_has_a_default_and_is_bounded() {
+        assert_eq!(load_text("", &[]).unwrap().lifecycle.trash_days, 30);
+        let config = load_text("[lifecycle]\ntrash_days = 7\n", &[]).unwrap();
+        assert_eq!(config.lifecycle.trash_days, 7);
+        for bad in ["0", "100000", "-3"] {
+            let err = load_text(&format!("[lifecycle]\ntrash_days = {bad}\n"), &[]).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("lifecycle.trash_days"), "{bad}");
+        }
     }
 
     #[test]

@@ -61,3 +61,5 @@ audit-none-filtered = Tomuto filtru neodpovídají žádné záznamy.
 audit-older = Starší záznamy
 audit-newest = Nejnovější záznamy
 audit-showing-action = Zobrazeny jsou pouze záznamy akce { $action }.
+tokens-field-skip-spam-check = Tikety vytvořené tímto tokenem obejdou spamový filtr (pro důvěryhodnou integraci)
+tokens-spam-check-off = bez spamového filtru

@@ -61,3 +61,5 @@ audit-none-filtered = Keine Einträge entsprechen diesem Filter.
 audit-older = Ältere Einträge
 audit-newest = Neueste Einträge
 audit-showing-action = Nur { $action } wird angezeigt.
+tokens-field-skip-spam-check = Mit diesem Token erstellte Tickets umgehen den Spamfilter (für eine vertrauenswürdige Integration)
+tokens-spam-check-off = ohne Spamfilter

@@ -61,3 +61,5 @@ audit-none-filtered = No entries match this filter.
 audit-older = Older entries
 audit-newest = Newest entries
 audit-showing-action = Showing only { $action }.
+tokens-field-skip-spam-check = Tickets created with this token skip the spam filter (for a trusted integration)
+tokens-spam-check-off = skips the spam filter

@@ -61,3 +61,5 @@ audit-none-filtered = Šim filtram neatbilst neviens ieraksts.
 audit-older = Vecāki ieraksti
 audit-newest = Jaunākie ieraksti
 audit-showing-action = Tiek rādīta tikai darbība { $action }.
+tokens-field-skip-spam-check = Ar šo marķieri izveidotie pieteikumi apiet surogātpasta filtru (uzticamai integrācijai)
+tokens-spam-check-off = bez surogātpasta filtra

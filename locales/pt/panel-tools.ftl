@@ -61,3 +61,5 @@ audit-none-filtered = Nenhuma entrada corresponde a este filtro.
 audit-older = Entradas mais antigas
 audit-newest = Entradas mais recentes
 audit-showing-action = Só são mostradas as entradas de { $action }.
+tokens-field-skip-spam-check = Os tickets criados com este token não passam pelo filtro de spam (para uma integração de confiança)
+tokens-spam-check-off = sem filtro de spam

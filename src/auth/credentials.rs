@@ -32,6 +32,9 @@ pub struct Authenticated {
     pub scopes: Scopes,
     /// The client's address, for the audit log.
     pub ip: String,
+    /// Tickets this request creates are judged by the spam filter: false only for a token
+    /// made to skip it.
+    pub spam_check: bool,
 }
 
 impl Authenticated {
@@ -84,7 +87,7 @@ impl FromRequestParts<AppState> for Authenticated {
         // Before any credential is looked at: is this address allowed to use the API?
         super::networks::admit(state, &account.id, &db, Surface::Api, from).await?;
         let presented = presented(parts).ok_or_else(ApiError::unauthorized)?;
-        let (user, scopes) = match presented {
+        let (user, scopes, spam_check) = match presented {
             Presented::Bearer(token) => by_token(&db, state, &account, &token, None).await?,
             Presented::Basic { email, secret } if tokens::looks_like_token(&secret) => {
                 by_token(&db, state, &account, &secret, Some(&email)).await?
@@ -98,7 +101,7 @@ impl FromRequestParts<AppState> for Authenticated {
                         LoginError::User(e) => e.into(),
                     })?;
                 refuse_password_past_two_factor(&db, &user).await?;
-                (user, Scopes::all())
+                (user, Scopes::all(), true)
             }
         };
         let needed = match parts.method {
@@ -111,6 +114,7 @@ impl FromRequestParts<AppState> for Authenticated {
             user,
             scopes,
             ip,
+            spam_check,
         };
         auth.require(needed)?;
         Ok(auth)
@@ -137,7 +141,7 @@ async fn by_token(
     account: &RoutedAccount,
     token: &str,
     email: Option<&str>,
-) -> Result<(User, Scopes), ApiError> {
+) -> Result<(User, Scopes, bool), ApiError> {
     let verified = tokens::verify(db, state.clock.as_ref(), token)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
@@ -149,7 +153,7 @@ async fn by_token(
         .check(&account.id, verified.token_id, std::time::Instant::now())
         .map_err(ApiError::rate_limited)?;
     tokens::touch(db, state.clock.as_ref(), &verified).await;
-    Ok((verified.user, verified.scopes))
+    Ok((verified.user, verified.scopes, verified.spam_check))
 }
 
 fn presented(parts: &Parts) -> Option<Presented> {

@@ -143,6 +143,13 @@ struct CreateToken {
     /// Defaults to read and write.
     scopes: Option<Vec<String>>,
     expires_in_days: Option<u32>,
+    /// `false` lets the token's tickets skip the spam filter.
+    #[serde(default = "judged")]
+    spam_check: bool,
+}
+
+fn judged() -> bool {
+    true
 }
 
 async fn create_token(
@@ -159,6 +166,7 @@ async fn create_token(
         name: body.name,
         scopes,
         expires_in_days: body.expires_in_days,
+        spam_check: body.spam_check,
     };
     let (info, token) = tokens::create(
         &auth.db,

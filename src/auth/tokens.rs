@@ -149,12 +149,16 @@ pub struct TokenInfo {
     pub created_at: String,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
+    /// Tickets created with the token are judged by the spam filter (a trusted
+    /// integration's token may skip it).
+    pub spam_check: bool,
 }
 
 pub struct NewToken {
     pub name: String,
     pub scopes: Scopes,
     pub expires_in_days: Option<u32>,
+    pub spam_check: bool,
 }
 
 /// A presented token that is valid now.
@@ -162,6 +166,8 @@ pub struct VerifiedToken {
     pub token_id: i64,
     pub user: User,
     pub scopes: Scopes,
+    /// See `TokenInfo::spam_check`.
+    pub spam_check: bool,
     last_used_at: Option<i64>,
 }
 
@@ -197,18 +203,20 @@ pub async fn create(
     };
     let token = Zeroizing::new(generate());
     let (secret, user_id, scopes, actor) = (token.clone(), owner.id, new.scopes, actor.clone());
+    let skip_spam_check = !new.spam_check;
     let id = db
         .write(move |conn| -> Result<i64, TokenError> {
             let hash = keyed_hash(&hash_key(conn)?, &secret);
             conn.execute(
-                "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![user_id, name, hash, scopes.stored(), now, expires_at],
+                "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at, skip_spam_check)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![user_id, name, hash, scopes.stored(), now, expires_at, skip_spam_check],
             )?;
             let id = conn.last_insert_rowid();
+            let skips = if skip_spam_check { " spam_check=off" } else { "" };
             let (target, detail) = (
                 format!("token:{id}"),
-                format!("name={name} scopes={}", scopes.stored()),
+                format!("name={name} scopes={}{skips}", scopes.stored()),
             );
             audit::record(conn, &actor.entry(now, "token.created", &target, &detail))?;
             Ok(id)
@@ -221,6 +229,7 @@ pub async fn create(
         created_at: rfc3339(now),
         expires_at: expires_at.map(rfc3339),
         last_used_at: None,
+        spam_check: new.spam_check,
     };
     Ok((info, token))
 }
@@ -229,7 +238,7 @@ pub async fn create(
 pub async fn list(db: &Database, user_id: i64) -> Result<Vec<TokenInfo>, TokenError> {
     db.read(move |conn| {
         let mut stmt = conn.prepare(
-            "SELECT id, name, scopes, created_at, expires_at, last_used_at FROM api_tokens
+            "SELECT id, name, scopes, created_at, expires_at, last_used_at, skip_spam_check FROM api_tokens
              WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([user_id], |r| {
@@ -243,6 +252,7 @@ pub async fn list(db: &Database, user_id: i64) -> Result<Vec<TokenInfo>, TokenEr
                 created_at: rfc3339(r.get(3)?),
                 expires_at: r.get::<_, Option<i64>>(4)?.map(rfc3339),
                 last_used_at: r.get::<_, Option<i64>>(5)?.map(rfc3339),
+                spam_check: !r.get::<_, bool>(6)?,
             })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -294,7 +304,8 @@ pub async fn verify(
         let hash = keyed_hash(&hash_key(conn)?, presented);
         let found = conn
             .prepare_cached(
-                "SELECT t.id, t.scopes, t.expires_at, t.last_used_at, u.id, u.email, u.name, u.role
+                "SELECT t.id, t.scopes, t.expires_at, t.last_used_at, u.id, u.email, u.name, u.role,
+                        t.skip_spam_check
                  FROM api_tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
             )?
@@ -307,6 +318,7 @@ pub async fn verify(
                         token_id: r.get(0)?,
                         scopes: Scopes::parse(scopes.split_whitespace()).unwrap_or_default(),
                         last_used_at: r.get(3)?,
+                        spam_check: !r.get::<_, bool>(8)?,
                         user: User {
                             id: r.get(4)?,
                             email: r.get(5)?,
@@ -426,6 +438,7 @@ mod lifecycle_tests {
             name: "ci".into(),
             scopes: Scopes::parse(["read"]).unwrap(),
             expires_in_days: days,
+            spam_check: true,
         };
         let (info, token) = create(
             &db,
@@ -477,6 +490,7 @@ mod lifecycle_tests {
             name: "t".into(),
             scopes: Scopes::parse(names.iter().copied()).unwrap(),
             expires_in_days: None,
+            spam_check: true,
         };
         let read_only = Scopes::parse(["read"]).unwrap();
         assert!(matches!(

@@ -323,11 +323,13 @@ fn base() -> Value {
                     "scopes": {"type": "array", "items": {"enum": ["read", "write", "admin"]}},
                     "created_at": {"type": "string", "format": "date-time"},
                     "expires_at": {"type": ["string", "null"], "format": "date-time"},
-                    "last_used_at": {"type": ["string", "null"], "format": "date-time"}}},
+                    "last_used_at": {"type": ["string", "null"], "format": "date-time"},
+                    "spam_check": {"type": "boolean", "description": "tickets created with this token are judged by the spam filter"}}},
                 "NewToken": {"type": "object", "required": ["name"], "additionalProperties": false, "properties": {
                     "name": {"type": "string"},
                     "scopes": {"type": "array", "items": {"enum": ["read", "write", "admin"]}, "default": ["read", "write"]},
-                    "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
+                    "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+                    "spam_check": {"type": "boolean", "default": true, "description": "false: tickets created with this token skip the spam filter (a trusted integration)"}}},
                 "Networks": {"type": "object", "properties": {
                     "panel": {"type": "array", "items": {"type": "string", "description": "IPv4/IPv6 address or CIDR"}},
                     "api": {"type": "array", "items": {"type": "string"}}}},

@@ -64,6 +64,25 @@ pub fn paths() -> Value {
             "requestBody": body("NewMessage"),
             "responses": {"201": ok("The message", reference("Message")), "404": error("No such ticket here"), "422": error("Invalid field")}
         }},
+        "/api/v1/tickets/{id}/spam": {"post": {
+            "summary": "Mark as spam: the ticket moves to the quarantine (status spam) and the filter learns it",
+            "description": "Marking a ticket that was marked not-spam moves the mark: what it taught is unlearned exactly.",
+            "parameters": [id_param()],
+            "responses": {"200": ok("The ticket", reference("Ticket")), "404": error("No such ticket here")}
+        }},
+        "/api/v1/tickets/{id}/not-spam": {"post": {
+            "summary": "Mark as not spam: a quarantined ticket moves to open and the filter learns it as ham",
+            "description": "Undoes a spam mark: what it taught is unlearned exactly.",
+            "parameters": [id_param()],
+            "responses": {"200": ok("The ticket", reference("Ticket")), "404": error("No such ticket here")}
+        }},
+        "/api/v1/spam": {
+            "get": {"summary": "The spam filter's settings and figures",
+                "responses": {"200": ok("Settings and figures", reference("SpamOverview"))}},
+            "patch": {"summary": "Change the cut-offs (null: built-in defaults) or whether resolved tickets are learned as ham (admins)",
+                "requestBody": body("SpamChange"),
+                "responses": {"200": ok("Settings and figures", reference("SpamOverview")), "403": error("Not an admin"), "422": error("Invalid cut-offs")}}
+        },
         "/api/v1/contacts": {
             "get": {"summary": "Contacts, newest first",
                 "parameters": [{"name": "email", "in": "query", "schema": {"type": "string"}},
@@ -134,8 +153,26 @@ pub fn schemas() -> Value {
                 "tags": {"type": "array", "items": {"type": "string"}},
                 "custom": {"type": "object"},
                 "created_at": time, "updated_at": time,
+                "spam_check": {"description": "what the spam filter said when the ticket arrived; null when not judged",
+                    "oneOf": [{"type": "null"}, {"type": "object", "required": ["verdict", "score"], "additionalProperties": false, "properties": {
+                        "verdict": {"enum": ["ham", "unsure", "spam"]}, "score": {"type": "number", "minimum": 0, "maximum": 1}}}]},
                 "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
                 "history": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+        "SpamOverview": {"type": "object", "additionalProperties": false,
+            "required": ["ham_cutoff", "spam_cutoff", "custom_thresholds", "learn_resolved", "spam_learned", "ham_learned", "tokens", "judging", "min_learned", "recent"],
+            "properties": {
+                "ham_cutoff": {"type": "number"}, "spam_cutoff": {"type": "number"},
+                "custom_thresholds": {"type": "boolean"}, "learn_resolved": {"type": "boolean"},
+                "spam_learned": {"type": "integer"}, "ham_learned": {"type": "integer"}, "tokens": {"type": "integer"},
+                "judging": {"type": "boolean", "description": "verdicts are given once min_learned messages of each class were learned"},
+                "min_learned": {"type": "integer"},
+                "recent": {"type": "object", "additionalProperties": false, "required": ["days", "judged", "agreed", "accuracy"], "properties": {
+                    "days": {"type": "integer"}, "judged": {"type": "integer"}, "agreed": {"type": "integer"},
+                    "accuracy": {"type": ["number", "null"]}}}}},
+        "SpamChange": {"type": "object", "additionalProperties": false, "properties": {
+            "thresholds": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["ham_cutoff", "spam_cutoff"], "additionalProperties": false,
+                "properties": {"ham_cutoff": {"type": "number", "minimum": 0, "maximum": 1}, "spam_cutoff": {"type": "number", "minimum": 0, "maximum": 1}}}]},
+            "learn_resolved": {"type": "boolean"}}},
         "TicketPage": {"type": "object", "required": ["tickets", "next"], "properties": {
             "tickets": {"type": "array", "items": {"$ref": "#/components/schemas/Ticket"}}, "next": {"type": ["string", "null"]}}},
         "NewTicket": {"type": "object", "required": ["subject", "message", "contact"], "additionalProperties": false, "properties": {

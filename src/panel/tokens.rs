@@ -40,6 +40,7 @@ struct Draft {
     name: String,
     scopes: Scopes,
     expires_in_days: String,
+    skip_spam_check: bool,
 }
 
 impl Default for Draft {
@@ -48,6 +49,7 @@ impl Default for Draft {
             name: String::new(),
             scopes: Scopes::parse(["read", "write"]).unwrap_or_default(),
             expires_in_days: String::new(),
+            skip_spam_check: false,
         }
     }
 }
@@ -110,7 +112,10 @@ async fn render(
                         @for token in &all {
                             tr {
                                 td { (token.name) }
-                                td { (token.scopes.join(", ")) }
+                                td {
+                                    (token.scopes.join(", "))
+                                    @if !token.spam_check { " " span class="badge" { (t("tokens-spam-check-off")) } }
+                                }
                                 td { (when(&token.created_at)) }
                                 td {
                                     @match &token.expires_at {
@@ -157,6 +162,10 @@ async fn render(
                 input type="number" name="expires_in_days" value=(draft.expires_in_days) min="1" max="3650" step="1" inputmode="numeric";
                 span class="hint" { (t("tokens-expiry-hint")) }
             }
+            label class="check" {
+                input type="checkbox" name="skip_spam_check" value="on" checked[draft.skip_spam_check];
+                (t("tokens-field-skip-spam-check"))
+            }
             button type="submit" { (t("tokens-create-submit")) }
         }
     };
@@ -184,6 +193,7 @@ struct CreateForm {
     scope_write: Option<String>,
     scope_admin: Option<String>,
     expires_in_days: String,
+    skip_spam_check: Option<String>,
 }
 
 async fn create(
@@ -203,6 +213,7 @@ async fn create(
         name: form.name.clone(),
         scopes: scopes.as_ref().copied().unwrap_or_default(),
         expires_in_days: form.expires_in_days.trim().to_string(),
+        skip_spam_check: form.skip_spam_check.is_some(),
     };
     let expires_in_days = match draft.expires_in_days.as_str() {
         "" => Ok(None),
@@ -223,6 +234,7 @@ async fn create(
                     name: form.name,
                     scopes,
                     expires_in_days,
+                    spam_check: !draft.skip_spam_check,
                 },
                 &signed_in.actor(),
             )

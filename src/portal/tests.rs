@@ -47,6 +47,7 @@ async fn links_are_made_only_for_contacts_and_work_once() {
         "acme",
         web_ticket("cara@x.example", "Hi"),
         "192.0.2.1",
+        None,
     )
     .await
     .unwrap();
@@ -123,7 +124,7 @@ async fn links_are_made_only_for_contacts_and_work_once() {
 #[tokio::test]
 async fn sessions_expire_idle_and_absolute_and_go_with_a_merged_contact() {
     let (_dir, db, _) = account_with_agent().await;
-    let a = tickets::create_by_contact(&db, 0, "acme", web_ticket("a@x.example", "A"), "::1")
+    let a = tickets::create_by_contact(&db, 0, "acme", web_ticket("a@x.example", "A"), "::1", None)
         .await
         .unwrap();
     let start = |at: i64, contact: i64| {
@@ -162,7 +163,7 @@ async fn sessions_expire_idle_and_absolute_and_go_with_a_merged_contact() {
             .is_none()
     );
     // Merged into another contact: the session is gone with its contact.
-    let b = tickets::create_by_contact(&db, 0, "acme", web_ticket("b@x.example", "B"), "::1")
+    let b = tickets::create_by_contact(&db, 0, "acme", web_ticket("b@x.example", "B"), "::1", None)
         .await
         .unwrap();
     let (merged, _) = start(10, contact).await;
@@ -182,6 +183,7 @@ async fn a_web_ticket_names_its_contact_and_notes_the_address() {
         "acme",
         web_ticket("dan@x.example", "Hello"),
         "203.0.113.9",
+        None,
     )
     .await
     .unwrap();
@@ -199,6 +201,7 @@ async fn a_web_ticket_names_its_contact_and_notes_the_address() {
         "acme",
         web_ticket("dan@x.example", "Again"),
         "203.0.113.9",
+        None,
     )
     .await
     .unwrap();
@@ -221,16 +224,23 @@ async fn a_web_ticket_names_its_contact_and_notes_the_address() {
 #[tokio::test]
 async fn customers_see_and_answer_only_their_own_tickets_without_notes() {
     let (_dir, db, agent) = account_with_agent().await;
-    let mine =
-        tickets::create_by_contact(&db, 1, "acme", web_ticket("me@x.example", "Mine"), "::1")
-            .await
-            .unwrap();
+    let mine = tickets::create_by_contact(
+        &db,
+        1,
+        "acme",
+        web_ticket("me@x.example", "Mine"),
+        "::1",
+        None,
+    )
+    .await
+    .unwrap();
     let theirs = tickets::create_by_contact(
         &db,
         2,
         "acme",
         web_ticket("them@x.example", "Theirs"),
         "::1",
+        None,
     )
     .await
     .unwrap();

@@ -29,8 +29,9 @@ use crate::auth::users::is_plausible_email;
 use crate::contacts::ContactError;
 use crate::http::{ApiError, ClientAddr, CurrentAccount};
 use crate::i18n::Locale;
+use crate::spam::live::Input;
 use crate::store::Database;
-use crate::tickets::{self, Channel, NewContactRef, NewTicket, TicketError};
+use crate::tickets::{self, Channel, NewContactRef, NewTicket, SpamCheck, TicketError};
 
 const MAX_SUBJECT: usize = 500;
 const MAX_NAME: usize = 200;
@@ -208,13 +209,24 @@ async fn submit(
         ip,
     };
 
-    // The spam filter's place: every check above is about the request (its origin, its
-    // rate, its shape); judging the content of `submission` comes here, before anything is
-    // stored, when the spam filter exists. Until then every submission is stored.
-
     let now = state.clock.now_unix();
     let db = state.store.account(&account.id, now).await?;
-    match store(&db, now, &account, submission).await {
+    // Every check above is about the request (its origin, its rate, its shape); the spam
+    // filter judges its content. Spam is stored too, in the quarantine, and thanked alike.
+    let text = Input::Text {
+        subject: submission.subject.clone(),
+        body: submission.message.clone(),
+    };
+    let spam_check = state.spam.check(&account.id, &db, text).await;
+    match store(
+        &db,
+        now,
+        &account,
+        submission,
+        spam_check.map(SpamCheck::new),
+    )
+    .await
+    {
         Ok(ticket) => Ok(thanks(locale, &account, customer.as_ref(), &ticket.code)),
         Err(TicketError::Invalid(_) | TicketError::Contact(ContactError::InvalidEmail(_))) => {
             // `invalid` above mirrors the domain's rules; this is its safety net.
@@ -233,6 +245,7 @@ async fn store(
     now: i64,
     account: &RoutedAccount,
     submission: Submission,
+    spam_check: Option<SpamCheck>,
 ) -> Result<tickets::Ticket, TicketError> {
     let new = NewTicket {
         subject: submission.subject,
@@ -249,7 +262,7 @@ async fn store(
         custom: Default::default(),
     };
     let ip = submission.ip.to_string();
-    tickets::create_by_contact(db, now, &account.slug, new, &ip).await
+    tickets::create_by_contact(db, now, &account.slug, new, &ip, spam_check).await
 }
 
 fn thanks(

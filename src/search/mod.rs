@@ -29,11 +29,9 @@ use std::borrow::Cow;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
-use crate::clock::rfc3339;
-use crate::contacts;
 use crate::store::CommitHook;
 use crate::store::{Database, StoreError};
-use crate::tickets::{Channel, Named, Priority, Status, Ticket, Viewer};
+use crate::tickets::{Status, Ticket, Viewer};
 
 pub use views::{NewView, View, ViewPatch, ViewQuery};
 
@@ -638,61 +636,11 @@ fn common_tag(conn: &Connection, tag: &str, limit: u32) -> Result<bool, rusqlite
 
 /// The tickets as the ticket list shows them (without messages and history).
 fn summaries(conn: &Connection, ids: &[i64]) -> Result<Vec<Ticket>, rusqlite::Error> {
-    let mut row = conn.prepare_cached(
-        "SELECT t.id, t.code, t.subject, t.status, t.priority, t.channel, t.contact_id,
-                d.id, d.name, u.id, u.name, t.custom, t.created_at, t.updated_at
-         FROM tickets t LEFT JOIN departments d ON d.id = t.department_id
-                        LEFT JOIN users u ON u.id = t.assignee_id
-         WHERE t.id = ?1",
-    )?;
-    let mut tags =
-        conn.prepare_cached("SELECT tag FROM ticket_tags WHERE ticket_id = ?1 ORDER BY tag")?;
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
-        let found = row
-            .query_row([id], |r| {
-                let custom: String = r.get(11)?;
-                let named = |i: usize| -> Result<Option<Named>, rusqlite::Error> {
-                    Ok(r.get::<_, Option<i64>>(i)?.map(|id| Named {
-                        id,
-                        name: r.get(i + 1).unwrap_or_default(),
-                    }))
-                };
-                Ok((
-                    r.get::<_, i64>(6)?,
-                    Ticket {
-                        id: r.get(0)?,
-                        code: r.get(1)?,
-                        subject: r.get(2)?,
-                        status: Status::parse(&r.get::<_, String>(3)?).unwrap_or(Status::Open),
-                        priority: Priority::parse(&r.get::<_, String>(4)?)
-                            .unwrap_or(Priority::Normal),
-                        channel: Channel::parse(&r.get::<_, String>(5)?).unwrap_or(Channel::Api),
-                        contact: contacts::ContactRef {
-                            id: 0,
-                            name: String::new(),
-                            email: None,
-                        },
-                        department: named(7)?,
-                        assignee: named(9)?,
-                        tags: Vec::new(),
-                        custom: serde_json::from_str(&custom).unwrap_or_default(),
-                        created_at: rfc3339(r.get(12)?),
-                        updated_at: rfc3339(r.get(13)?),
-                        messages: None,
-                        history: None,
-                    },
-                ))
-            })
-            .optional()?;
-        let Some((contact, mut ticket)) = found else {
-            continue;
-        };
-        ticket.contact = contacts::reference(conn, contact)?;
-        ticket.tags = tags
-            .query_map([id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        out.push(ticket);
+        if let Some(ticket) = crate::tickets::load(conn, id, false)? {
+            out.push(ticket);
+        }
     }
     Ok(out)
 }

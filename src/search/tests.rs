@@ -6,8 +6,8 @@ use crate::contacts::{ContactPatch, merge, update as update_contact};
 use crate::store::Database;
 use crate::store::schema::ACCOUNT;
 use crate::tickets::{
-    Actor, MessageKind, NewContactRef, NewMessage, NewTicket, TicketPatch, add_message, create,
-    update,
+    Actor, Channel, MessageKind, NewContactRef, NewMessage, NewTicket, TicketPatch, add_message,
+    create, update,
 };
 
 fn new_ticket(subject: &str, message: &str, email: &str, name: &str) -> NewTicket {

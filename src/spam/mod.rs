@@ -24,7 +24,11 @@
 
 pub mod classifier;
 pub mod html;
+pub mod live;
+pub mod marks;
 pub mod model_file;
+pub mod routes;
+pub mod settings;
 pub mod storage;
 pub mod tokenizer;
 pub mod words;
@@ -118,3 +122,6 @@ impl Filter {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod daemon_tests;

@@ -6,6 +6,7 @@
 
 mod code;
 pub mod departments;
+pub mod purge;
 pub mod routes;
 mod store;
 
@@ -17,10 +18,13 @@ use crate::store::StoreError;
 
 pub use store::{
     Actor, Idempotency, ListQuery, NewContactRef, NewMessage, NewTicket, TicketPatch, Viewer,
-    add_message, count, create, create_by_contact, get, get_for_contact, list, list_for_contact,
-    update,
+    add_message, count, create, create_by_contact, create_judged, get, get_for_contact, list,
+    list_for_contact, update,
 };
-pub(crate) use store::{VISIBLE, checked_message, insert_message, record_addition, restricted};
+pub(crate) use store::{
+    CheckedPatch, VISIBLE, checked_message, insert_message, load, record_addition, restricted,
+    update_in, visible,
+};
 
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -118,10 +122,42 @@ pub struct Ticket {
     pub custom: Map<String, Value>,
     pub created_at: String,
     pub updated_at: String,
+    /// What the spam filter said when the ticket arrived; `null` when it was not checked.
+    pub spam_check: Option<SpamCheck>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<Message>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<Event>>,
+}
+
+/// The spam filter's answer for a ticket when it arrived: `unsure` ones carry a marker in
+/// the inbox, `spam` ones arrived in the quarantine.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct SpamCheck {
+    pub verdict: &'static str,
+    pub score: f64,
+}
+
+impl SpamCheck {
+    pub fn new(score: crate::spam::Score) -> SpamCheck {
+        SpamCheck {
+            verdict: score.verdict.as_str(),
+            score: score.score,
+        }
+    }
+
+    /// From the stored columns (both set or the ticket was not checked).
+    fn of(verdict: Option<String>, score: Option<f64>) -> Option<SpamCheck> {
+        let verdict = crate::spam::Verdict::parse(verdict.as_deref()?)?;
+        Some(SpamCheck {
+            verdict: verdict.as_str(),
+            score: score?,
+        })
+    }
+
+    pub fn is_unsure(&self) -> bool {
+        self.verdict == "unsure"
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,6 +172,8 @@ pub enum TicketError {
     KeyReused,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Spam(#[from] crate::spam::SpamError),
 }
 
 impl From<rusqlite::Error> for TicketError {

@@ -13,12 +13,14 @@ use serde_json::{Value, json};
 
 use super::store::Idempotency;
 use super::{
-    Actor, ListQuery, NewMessage, NewTicket, Status, Ticket, TicketError, TicketPatch, Viewer,
+    Actor, ListQuery, NewMessage, NewTicket, SpamCheck, Status, Ticket, TicketError, TicketPatch,
+    Viewer,
 };
 use crate::app::AppState;
 use crate::audit::parse_time_bound;
 use crate::auth::Authenticated;
 use crate::http::ApiError;
+use crate::spam::live::Input;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -97,13 +99,24 @@ async fn create(
 ) -> Result<(StatusCode, Json<Ticket>), ApiError> {
     let new: NewTicket = parse(&headers, &body)?;
     let idem = idempotency(&headers, &auth, "tickets.create", None, &body)?;
-    let (ticket, _) = super::create(
+    let spam_check = if auth.spam_check {
+        let text = Input::Text {
+            subject: new.subject.clone(),
+            body: new.message.clone(),
+        };
+        let judged = state.spam.check(&auth.account.id, &auth.db, text).await;
+        judged.map(SpamCheck::new)
+    } else {
+        None
+    };
+    let (ticket, _) = super::create_judged(
         &auth.db,
         state.clock.now_unix(),
         &auth.account.slug,
         new,
         Actor::Agent(auth.user.id),
         idem,
+        spam_check,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(ticket)))
@@ -293,6 +306,7 @@ impl From<TicketError> for ApiError {
             }
             TicketError::Contact(e) => e.into(),
             TicketError::Store(e) => e.into(),
+            TicketError::Spam(e) => e.into(),
         }
     }
 }

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::{
-    Author, Channel, Event, Message, MessageKind, Named, Priority, Status, Ticket, TicketError,
-    code,
+    Author, Channel, Event, Message, MessageKind, Named, Priority, SpamCheck, Status, Ticket,
+    TicketError, code,
 };
 use crate::auth::users::Role;
 use crate::clock::rfc3339;
@@ -209,7 +209,7 @@ pub(crate) fn restricted(conn: &Connection, viewer: Viewer) -> Result<bool, rusq
 pub(crate) const VISIBLE: &str = "(?R = 0 OR t.department_id IS NULL OR t.department_id IN
     (SELECT department_id FROM department_members WHERE user_id = ?U))";
 
-fn visible(conn: &Connection, viewer: Viewer, id: i64) -> Result<bool, rusqlite::Error> {
+pub(crate) fn visible(conn: &Connection, viewer: Viewer, id: i64) -> Result<bool, rusqlite::Error> {
     let sql = format!(
         "SELECT 1 FROM tickets t WHERE t.id = ?1 AND {}",
         VISIBLE.replace("?R", "?2").replace("?U", "?3")
@@ -334,21 +334,70 @@ pub async fn create(
     actor: Actor,
     idempotency: Option<Idempotency>,
 ) -> Result<(Ticket, bool), TicketError> {
-    insert(db, now, account_slug, new, Some(actor), idempotency, None).await
+    let arrival = Arrival::default();
+    insert(
+        db,
+        now,
+        account_slug,
+        new,
+        Some(actor),
+        idempotency,
+        arrival,
+    )
+    .await
+}
+
+/// `create` for a ticket the spam filter judged (`spam_check`): a `spam` verdict makes it
+/// arrive in the quarantine (status `spam`), `unsure` marks it in the inbox.
+pub async fn create_judged(
+    db: &Database,
+    now: i64,
+    account_slug: &str,
+    new: NewTicket,
+    actor: Actor,
+    idempotency: Option<Idempotency>,
+    spam_check: Option<SpamCheck>,
+) -> Result<(Ticket, bool), TicketError> {
+    let arrival = Arrival {
+        ip: None,
+        spam_check,
+    };
+    insert(
+        db,
+        now,
+        account_slug,
+        new,
+        Some(actor),
+        idempotency,
+        arrival,
+    )
+    .await
+}
+
+/// How a ticket arrived: the address of a contact who wrote it themselves, and what the
+/// spam filter said.
+#[derive(Default)]
+struct Arrival {
+    ip: Option<String>,
+    spam_check: Option<SpamCheck>,
 }
 
 /// Creates a ticket its contact writes themselves (the web form): the contact, found or
 /// made by the email, is the actor, and the address `ip` the request came from is noted as
-/// a sighting of them, in the same commit.
+/// a sighting of them, in the same commit. `spam_check` as for `create_judged`.
 pub async fn create_by_contact(
     db: &Database,
     now: i64,
     account_slug: &str,
     new: NewTicket,
     ip: &str,
+    spam_check: Option<SpamCheck>,
 ) -> Result<Ticket, TicketError> {
-    let sighting = Some(ip.to_string());
-    let (ticket, _) = insert(db, now, account_slug, new, None, None, sighting).await?;
+    let arrival = Arrival {
+        ip: Some(ip.to_string()),
+        spam_check,
+    };
+    let (ticket, _) = insert(db, now, account_slug, new, None, None, arrival).await?;
     Ok(ticket)
 }
 
@@ -360,7 +409,7 @@ async fn insert(
     new: NewTicket,
     actor: Option<Actor>,
     idempotency: Option<Idempotency>,
-    ip: Option<String>,
+    arrival: Arrival,
 ) -> Result<(Ticket, bool), TicketError> {
     let subject = subject(&new.subject)?;
     let message = body(&new.message)?;
@@ -383,17 +432,22 @@ async fn insert(
             }
             let contact = contacts::find_or_create_by_email(conn, &new.contact.email, &new.contact.name, now)?;
             let actor = actor.unwrap_or(Actor::Contact(contact));
-            if let Some(ip) = &ip {
+            if let Some(ip) = &arrival.ip {
                 contacts::note_sighting(conn, contact, "ip", ip, now)?;
             }
+            let spam_check = arrival.spam_check;
+            let status = match spam_check {
+                Some(check) if check.verdict == "spam" => Status::Spam,
+                _ => Status::New,
+            };
             let priority = new.priority.unwrap_or(Priority::Normal);
             let id = loop {
                 let code = code::generate(&prefix);
                 let inserted = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO tickets (code, subject, contact_id, channel, status, priority, department_id, assignee_id, custom, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, 'new', ?5, ?6, ?7, ?8, ?9, ?9)",
+                    "INSERT OR IGNORE INTO tickets (code, subject, contact_id, channel, status, priority, department_id, assignee_id, custom, created_at, updated_at, spam_verdict, spam_score)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
                 )?
-                .execute(params![code, subject, contact, new.channel.as_str(), priority.as_str(), new.department_id, new.assignee_id, custom, now])?;
+                .execute(params![code, subject, contact, new.channel.as_str(), status.as_str(), priority.as_str(), new.department_id, new.assignee_id, custom, now, spam_check.map(|c| c.verdict), spam_check.map(|c| c.score)])?;
                 if inserted == 1 {
                     break conn.last_insert_rowid();
                 }
@@ -405,6 +459,10 @@ async fn insert(
             crate::search::queue_ticket(conn, id)?;
             set_tags(conn, id, &tags)?;
             event(conn, id, now, actor, "created", None, Some(new.channel.as_str()))?;
+            if let Some(check) = spam_check.filter(|c| c.verdict != "ham") {
+                let said = format!("{} {:.2}", check.verdict, check.score);
+                event(conn, id, now, Actor::System, "spam_filter", None, Some(&said))?;
+            }
             if let Some(idem) = &idempotency {
                 remember(conn, idem, id, now)?;
             }
@@ -438,11 +496,17 @@ fn author(kind: &str, user: Option<(i64, String)>, contact: Option<(i64, String)
     }
 }
 
-fn load(conn: &Connection, id: i64, full: bool) -> Result<Option<Ticket>, rusqlite::Error> {
+/// A ticket; `full` adds its messages and history.
+pub(crate) fn load(
+    conn: &Connection,
+    id: i64,
+    full: bool,
+) -> Result<Option<Ticket>, rusqlite::Error> {
     let row = conn
         .prepare_cached(
             "SELECT t.id, t.code, t.subject, t.status, t.priority, t.channel, t.contact_id,
-                    d.id, d.name, u.id, u.name, t.custom, t.created_at, t.updated_at
+                    d.id, d.name, u.id, u.name, t.custom, t.created_at, t.updated_at,
+                    t.spam_verdict, t.spam_score
              FROM tickets t LEFT JOIN departments d ON d.id = t.department_id
                             LEFT JOIN users u ON u.id = t.assignee_id
              WHERE t.id = ?1",
@@ -475,6 +539,7 @@ fn load(conn: &Connection, id: i64, full: bool) -> Result<Option<Ticket>, rusqli
                     custom: serde_json::from_str(&custom).unwrap_or_default(),
                     created_at: rfc3339(r.get(12)?),
                     updated_at: rfc3339(r.get(13)?),
+                    spam_check: SpamCheck::of(r.get(14)?, r.get(15)?),
                     messages: None,
                     history: None,
                 },
@@ -735,11 +800,60 @@ pub async fn update(
     id: i64,
     patch: TicketPatch,
 ) -> Result<Ticket, TicketError> {
-    let subject = patch.subject.as_deref().map(subject).transpose()?;
-    let tags = patch.tags.as_deref().map(tags).transpose()?;
-    let custom = patch.custom.as_ref().map(custom).transpose()?;
+    let patch = CheckedPatch::of(patch)?;
+    db.write(move |conn| update_in(conn, now, viewer, id, patch))
+        .await
+}
+
+/// A patch whose values were checked (outside the write transaction).
+pub(crate) struct CheckedPatch {
+    patch: TicketPatch,
+    subject: Option<String>,
+    tags: Option<Vec<String>>,
+    custom: Option<String>,
+}
+
+impl CheckedPatch {
+    pub(crate) fn of(patch: TicketPatch) -> Result<CheckedPatch, TicketError> {
+        Ok(CheckedPatch {
+            subject: patch.subject.as_deref().map(subject).transpose()?,
+            tags: patch.tags.as_deref().map(tags).transpose()?,
+            custom: patch.custom.as_ref().map(custom).transpose()?,
+            patch,
+        })
+    }
+
+    /// Only a new status.
+    pub(crate) fn status(status: Status) -> CheckedPatch {
+        CheckedPatch {
+            patch: TicketPatch {
+                status: Some(status),
+                ..TicketPatch::default()
+            },
+            subject: None,
+            tags: None,
+            custom: None,
+        }
+    }
+}
+
+/// `update` inside the caller's write transaction: each changed field an event, by the
+/// viewer, who must see the ticket.
+pub(crate) fn update_in(
+    conn: &Connection,
+    now: i64,
+    viewer: Viewer,
+    id: i64,
+    checked: CheckedPatch,
+) -> Result<Ticket, TicketError> {
+    let CheckedPatch {
+        patch,
+        subject,
+        tags,
+        custom,
+    } = checked;
     let actor = Actor::Agent(viewer.user_id);
-    db.write(move |conn| -> Result<Ticket, TicketError> {
+    {
         if !visible(conn, viewer, id)? {
             return Err(TicketError::NotFound(id));
         }
@@ -845,8 +959,7 @@ pub async fn update(
             )?;
         }
         load(conn, id, true)?.ok_or(TicketError::NotFound(id))
-    })
-    .await
+    }
 }
 
 /// A message whose author may write its kind, with its text cleaned.

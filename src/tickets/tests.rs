@@ -296,3 +296,69 @@ async fn restricted_departments_hide_other_departments_tickets_from_agents() {
         "members see their department"
     );
 }
+
+#[tokio::test]
+async fn the_trash_and_the_quarantine_empty_after_their_window() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let viewer = Viewer::of(&agent);
+    let day = 86_400;
+    let mut ids = Vec::new();
+    for (i, status) in [Status::Trash, Status::Spam, Status::Resolved, Status::Trash]
+        .into_iter()
+        .enumerate()
+    {
+        let (t, _) = create(
+            &db,
+            0,
+            "acme",
+            new_ticket("cara@x.example", &format!("Old {i}")),
+            Actor::Agent(agent.id),
+            None,
+        )
+        .await
+        .unwrap();
+        // The last one went to the trash only yesterday.
+        let when = if i == 3 { 40 * day } else { day };
+        let patch = TicketPatch {
+            status: Some(status),
+            ..TicketPatch::default()
+        };
+        update(&db, when, viewer, t.id, patch).await.unwrap();
+        ids.push(t.id);
+    }
+    let mark = ids[1];
+    db.write(move |conn| -> Result<(), crate::store::StoreError> {
+        conn.execute(
+            "INSERT INTO spam_learned (source, class, tokens, learned_at) VALUES (?1, 'spam', x'', 0)",
+            [format!("ticket:{mark}")],
+        )?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+
+    let deleted = purge::expired(&db, 41 * day, 30).await.unwrap();
+    assert_eq!(
+        deleted, 2,
+        "the trashed and the quarantined ticket of day 1"
+    );
+    let viewer = Viewer::of(&agent);
+    for (id, kept) in ids.iter().zip([false, false, true, true]) {
+        let found = get(&db, viewer, *id).await;
+        assert_eq!(found.is_ok(), kept, "ticket {id}");
+    }
+    let (messages, searchable, marks): (i64, i64, i64) = db
+        .read(move |conn| -> Result<_, crate::store::StoreError> {
+            Ok(conn.query_row(
+                "SELECT (SELECT count(*) FROM messages WHERE ticket_id IN (?1, ?2)),
+                        (SELECT count(*) FROM ticket_search WHERE rowid IN (?1, ?2)),
+                        (SELECT count(*) FROM spam_learned)",
+                [ids[0], ids[1]],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!((messages, searchable, marks), (0, 0, 0));
+    assert_eq!(purge::expired(&db, 41 * day, 30).await.unwrap(), 0);
+}

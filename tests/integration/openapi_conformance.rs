@@ -116,6 +116,30 @@ async fn helpdesk_answers_match_the_openapi_document() {
     oas.check("get", "/api/v1/tickets/{id}", s, &body);
     let (s, body) = call(M::GET, "/api/v1/tickets/999999".into(), None).await;
     oas.check("get", "/api/v1/tickets/{id}", s, &body);
+    let (s, body) = call(M::POST, format!("/api/v1/tickets/{id}/spam"), None).await;
+    oas.check("post", "/api/v1/tickets/{id}/spam", s, &body);
+    let (s, body) = call(M::POST, format!("/api/v1/tickets/{id}/not-spam"), None).await;
+    oas.check("post", "/api/v1/tickets/{id}/not-spam", s, &body);
+    let (s, body) = call(M::POST, "/api/v1/tickets/999999/spam".into(), None).await;
+    oas.check("post", "/api/v1/tickets/{id}/spam", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/spam".into(), None).await;
+    oas.check("get", "/api/v1/spam", s, &body);
+    let (s, body) = call(
+        M::PATCH,
+        "/api/v1/spam".into(),
+        Some(
+            json!({"thresholds": {"ham_cutoff": 0.2, "spam_cutoff": 0.6}, "learn_resolved": true}),
+        ),
+    )
+    .await;
+    oas.check("patch", "/api/v1/spam", s, &body);
+    let (s, body) = call(
+        M::PATCH,
+        "/api/v1/spam".into(),
+        Some(json!({"thresholds": {"ham_cutoff": 0.7, "spam_cutoff": 0.6}})),
+    )
+    .await;
+    oas.check("patch", "/api/v1/spam", s, &body);
     let (s, body) = call(M::DELETE, format!("/api/v1/tickets/{id}"), None).await;
     oas.check("delete", "/api/v1/tickets/{id}", s, &body);
 
@@ -181,7 +205,7 @@ async fn helpdesk_answers_match_the_openapi_document() {
     oas.check("put", "/api/v1/settings/departments", s, &body);
     let (s, body) = call(M::GET, "/api/v1/settings/departments".into(), None).await;
     oas.check("get", "/api/v1/settings/departments", s, &body);
-    assert_eq!(oas.checked, 21);
+    assert_eq!(oas.checked, 27);
 
     // The check has teeth: a ticket with an undocumented status or a missing field fails.
     let schema = oas.schema("get", "/api/v1/tickets/{id}", 200);
