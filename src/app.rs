@@ -22,9 +22,9 @@ pub struct App {
     pub pending_logins: crate::auth::pending::PendingLogins,
     pub key_registrations: crate::auth::two_factor::keys::Registrations,
     pub live: Arc<crate::panel::live::LiveHub>,
+    /// Live chat: real-time delivery and the chat's rate limits.
+    pub chat: Arc<crate::chat::ChatHub>,
     pub allowlists: crate::auth::networks::AllowlistCache,
-    /// Each account's spam model in memory.
-    pub spam: crate::spam::live::Filters,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

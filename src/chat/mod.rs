@@ -8,11 +8,20 @@
 //! sequence, a lagging receiver, a reconnect) reads them back from the store.
 //!
 //! `store.rs` (the SQL and the rules, testable without HTTP), `settings.rs` (allowed origins,
-//! consent texts, theme), `spam.rs` (where the spam filter judges a chat's first message).
+//! consent texts, theme), `protocol.rs` (the JSON frames), `limits.rs` (rate limits),
+//! `visitor.rs` and `agent.rs` (one WebSocket connection each), `routes.rs` (the thin HTTP
+//! edge), `spam.rs` (where the spam filter judges a chat's first message).
 
+pub mod agent;
+mod connection;
+pub mod hub;
+pub mod limits;
+pub mod protocol;
+pub mod routes;
 pub mod settings;
 pub mod spam;
 pub mod store;
+pub mod visitor;
 
 use serde::Serialize;
 
@@ -20,6 +29,8 @@ use crate::contacts::ContactError;
 use crate::store::StoreError;
 use crate::tickets::TicketError;
 
+pub use hub::ChatHub;
+pub use routes::routes;
 
 /// The longest chat message, in characters. Longer text is refused with a clear error (the
 /// frame limit, a hard close, is set well above it; see `visitor::MAX_FRAME`).

@@ -1,0 +1,299 @@
+//! One agent's WebSocket (`/agent/chat/ws`, signed in with the panel's session): the list
+//! of waiting and own active chats (sent again whenever it changes), accepting, opening a
+//! chat (its events after a given sequence number, then live ones), messages, typing, read
+//! receipts and closing.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{Message, WebSocket};
+use tokio::sync::{broadcast, mpsc};
+
+use super::connection::{CLOSE_POLICY, Outbox, read_failure};
+use super::hub::{AccountChats, Following, Live};
+use super::protocol::{AgentFrame, ServerFrame, chat_error_text, error_text, parse};
+use super::store::{self, Closer};
+use super::visitor::{MAX_BAD_FRAMES, MAX_FRAME, PING_EVERY};
+use super::{ChatError, Side};
+use crate::app::AppState;
+use crate::store::Database;
+use crate::tickets::{self, TicketPatch, Viewer};
+
+/// Everything an agent connection knows before its first frame.
+pub struct AgentContext {
+    pub state: AppState,
+    pub account_id: String,
+    pub db: Arc<Database>,
+    pub viewer: Viewer,
+}
+
+struct Connection {
+    out: Outbox,
+    ctx: AgentContext,
+    chats: Arc<AccountChats>,
+    inbox_tx: mpsc::Sender<super::hub::Inbound>,
+    following: std::collections::HashMap<i64, Following>,
+    bad_frames: u32,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Open chats one console may follow at once.
+const MAX_FOLLOWED: usize = 200;
+
+pub async fn run(socket: WebSocket, ctx: AgentContext) {
+    let (inbox_tx, mut inbox) = mpsc::channel(256);
+    let chats = ctx.state.chat.account(&ctx.account_id);
+    let mut list = chats.watch_list();
+    let mut conn = Connection {
+        out: Outbox::new(socket, ctx.db.clone(), Side::Agent),
+        ctx,
+        chats,
+        inbox_tx,
+        following: Default::default(),
+        bad_frames: 0,
+    };
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    if let Flow::Stop = conn.send_list().await {
+        return;
+    }
+    loop {
+        let flow = tokio::select! {
+            incoming = conn.out.socket.recv() => conn.incoming(incoming).await,
+            Some(inbound) = inbox.recv() => match conn.out.deliver(inbound).await {
+                Ok(true) => Flow::Continue,
+                Ok(false) => Flow::Stop,
+                Err(e) => conn.refuse(&e).await,
+            },
+            changed = list.recv() => match changed {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => conn.send_list().await,
+                Err(broadcast::error::RecvError::Closed) => Flow::Stop,
+            },
+            _ = ping.tick() => {
+                if conn.out.socket.send(Message::Ping(Default::default())).await.is_ok() {
+                    Flow::Continue
+                } else {
+                    Flow::Stop
+                }
+            }
+        };
+        if let Flow::Stop = flow {
+            break;
+        }
+    }
+}
+
+impl Connection {
+    async fn incoming(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Flow {
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Flow::Stop,
+            Some(Err(e)) => {
+                let (code, reason) = read_failure(&e, MAX_FRAME);
+                self.out.close(code, &reason).await;
+                Flow::Stop
+            }
+            Some(Ok(Message::Text(text))) => match parse::<AgentFrame>(text.as_str()) {
+                Ok(frame) => self.frame(frame).await,
+                Err(why) => self.bad_frame(&why).await,
+            },
+            Some(Ok(Message::Binary(_))) => {
+                self.bad_frame("frames are JSON text, not binary").await
+            }
+            Some(Ok(_)) => Flow::Continue,
+        }
+    }
+
+    async fn bad_frame(&mut self, why: &str) -> Flow {
+        self.bad_frames += 1;
+        if self.bad_frames > MAX_BAD_FRAMES {
+            self.out
+                .close(CLOSE_POLICY, "too many malformed frames")
+                .await;
+            return Flow::Stop;
+        }
+        self.say(error_text("malformed", why)).await
+    }
+
+    async fn say(&mut self, text: String) -> Flow {
+        if self.out.send(text).await {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+
+    async fn refuse(&mut self, error: &ChatError) -> Flow {
+        self.say(chat_error_text(error)).await
+    }
+
+    fn now(&self) -> i64 {
+        self.ctx.state.clock.now_unix()
+    }
+
+    async fn send_list(&mut self) -> Flow {
+        match store::console_list(&self.ctx.db, self.ctx.viewer).await {
+            Ok(list) => {
+                if self
+                    .out
+                    .send_frame(ServerFrame::Chats { chats: &list })
+                    .await
+                {
+                    Flow::Continue
+                } else {
+                    Flow::Stop
+                }
+            }
+            Err(e) => self.refuse(&e).await,
+        }
+    }
+
+    async fn frame(&mut self, frame: AgentFrame) -> Flow {
+        match frame {
+            AgentFrame::Ping => self.say(ServerFrame::Pong.text()).await,
+            AgentFrame::Accept { chat } => self.accept(chat).await,
+            AgentFrame::Open { chat, last_seq } => self.open(chat, last_seq).await,
+            AgentFrame::Message {
+                chat,
+                client_id,
+                body,
+            } => self.message(chat, &client_id, &body).await,
+            AgentFrame::Typing { chat, on } => {
+                if self.out.tracks(chat) {
+                    let typing = Live::Typing {
+                        from: Side::Agent,
+                        on,
+                    };
+                    self.chats.publish(chat, typing);
+                }
+                Flow::Continue
+            }
+            AgentFrame::Read { chat, seq } => self.read(chat, seq).await,
+            AgentFrame::Close { chat } => self.close(chat).await,
+        }
+    }
+
+    /// Follows `chat` from `after` on: live events into the inbox, the missed ones now.
+    async fn follow(&mut self, chat: i64, after: i64) -> Flow {
+        if !self.following.contains_key(&chat) {
+            if self.following.len() >= MAX_FOLLOWED {
+                let message = format!("a console follows at most {MAX_FOLLOWED} chats at once");
+                return self.say(error_text("too_many_chats", &message)).await;
+            }
+            let following = self.chats.follow(chat, self.inbox_tx.clone());
+            self.following.insert(chat, following);
+            self.out.track(chat, after);
+        }
+        match self.out.catch_up(chat).await {
+            Ok(true) => Flow::Continue,
+            Ok(false) => Flow::Stop,
+            Err(e) => self.refuse(&e).await,
+        }
+    }
+
+    async fn accept(&mut self, chat: i64) -> Flow {
+        let now = self.now();
+        let viewer = self.ctx.viewer;
+        let (joined, ticket) = match store::accept(&self.ctx.db, now, viewer, chat).await {
+            Ok(accepted) => accepted,
+            Err(e) => return self.refuse(&e).await,
+        };
+        self.chats.publish_event(&joined);
+        self.chats.list_changed();
+        // The ticket is the agent's too; its own history records the change. Should this
+        // second commit fail, the chat is still accepted: it is only logged.
+        let assign = TicketPatch {
+            assignee_id: Some(Some(viewer.user_id)),
+            ..Default::default()
+        };
+        if let Err(e) = tickets::update(&self.ctx.db, now, viewer, ticket, assign).await {
+            tracing::warn!(error = %e, chat, "could not assign the chat's ticket");
+        }
+        self.follow(chat, 0).await
+    }
+
+    async fn open(&mut self, chat: i64, last_seq: i64) -> Flow {
+        if let Err(e) = store::visible_to(&self.ctx.db, self.ctx.viewer, chat).await {
+            return self.refuse(&e).await;
+        }
+        if self.following.contains_key(&chat) {
+            // Opened again (the console reloaded its view): replay from what it says it has.
+            self.out.track(chat, last_seq);
+        }
+        self.follow(chat, last_seq).await
+    }
+
+    async fn message(&mut self, chat: i64, client_id: &str, body: &str) -> Flow {
+        let now = self.now();
+        let posted =
+            match store::agent_message(&self.ctx.db, now, self.ctx.viewer, chat, client_id, body)
+                .await
+            {
+                Ok(posted) => posted,
+                Err(e) => return self.refuse(&e).await,
+            };
+        let ack = ServerFrame::Ack {
+            chat,
+            client_id,
+            seq: posted.event.seq,
+            duplicate: posted.duplicate,
+        };
+        if !self.out.send_frame(ack).await {
+            return Flow::Stop;
+        }
+        if !posted.duplicate {
+            self.chats.publish_event(&posted.event);
+        }
+        if self.out.tracks(chat) {
+            return match self.out.catch_up(chat).await {
+                Ok(true) => Flow::Continue,
+                Ok(false) => Flow::Stop,
+                Err(e) => self.refuse(&e).await,
+            };
+        }
+        Flow::Continue
+    }
+
+    async fn read(&mut self, chat: i64, seq: i64) -> Flow {
+        if !self.out.tracks(chat) {
+            return self
+                .say(error_text(
+                    "not_open",
+                    "open the chat before marking it read",
+                ))
+                .await;
+        }
+        if let Err(e) = store::mark_read(&self.ctx.db, chat, Side::Agent, seq).await {
+            return self.refuse(&e).await;
+        }
+        let read = Live::Read {
+            from: Side::Agent,
+            seq,
+        };
+        self.chats.publish(chat, read);
+        Flow::Continue
+    }
+
+    async fn close(&mut self, chat: i64) -> Flow {
+        let now = self.now();
+        let by = Closer::Agent(self.ctx.viewer);
+        match store::close(&self.ctx.db, now, chat, by).await {
+            Ok(Some(event)) => {
+                self.chats.publish_event(&event);
+                self.chats.list_changed();
+                if self.out.tracks(chat) {
+                    return match self.out.catch_up(chat).await {
+                        Ok(true) => Flow::Continue,
+                        Ok(false) => Flow::Stop,
+                        Err(e) => self.refuse(&e).await,
+                    };
+                }
+                Flow::Continue
+            }
+            Ok(None) => self.refuse(&ChatError::Closed).await,
+            Err(e) => self.refuse(&e).await,
+        }
+    }
+}

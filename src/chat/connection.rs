@@ -1,0 +1,136 @@
+//! What a visitor's and an agent's WebSocket connection share: sending frames, delivering a
+//! chat's events exactly once and in order (live from the hub, from the store after a gap),
+//! and closing with a reason.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+
+use super::hub::{Inbound, Live};
+use super::protocol::{ServerFrame, event_text};
+use super::store::{self, REPLAY_BATCH};
+use super::{ChatError, Side};
+use crate::store::Database;
+
+/// WebSocket close codes (RFC 6455 §7.4.1).
+pub const CLOSE_POLICY: u16 = 1008;
+pub const CLOSE_TOO_BIG: u16 = 1009;
+pub const CLOSE_PROTOCOL: u16 = 1002;
+
+/// The socket, and for each chat this connection follows the last sequence number sent.
+pub struct Outbox {
+    pub socket: WebSocket,
+    pub db: Arc<Database>,
+    /// Which side this connection is: its own typing and read receipts are not echoed.
+    pub side: Side,
+    sent: HashMap<i64, i64>,
+}
+
+impl Outbox {
+    pub fn new(socket: WebSocket, db: Arc<Database>, side: Side) -> Outbox {
+        Outbox {
+            socket,
+            db,
+            side,
+            sent: HashMap::new(),
+        }
+    }
+
+    /// Sends a text frame; `false` when the connection is gone.
+    pub async fn send(&mut self, text: String) -> bool {
+        self.socket.send(Message::Text(text.into())).await.is_ok()
+    }
+
+    pub async fn send_frame(&mut self, frame: ServerFrame<'_>) -> bool {
+        self.send(frame.text()).await
+    }
+
+    /// Closes with a code and a reason the client can show (at most 123 bytes by RFC).
+    pub async fn close(&mut self, code: u16, reason: &str) {
+        let mut reason = reason.to_string();
+        while reason.len() > 123 {
+            reason.pop();
+        }
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = self.socket.send(Message::Close(Some(frame))).await;
+    }
+
+    /// From now on the connection delivers `chat`'s events after `seq`.
+    pub fn track(&mut self, chat: i64, seq: i64) {
+        self.sent.insert(chat, seq.max(0));
+    }
+
+    pub fn tracks(&self, chat: i64) -> bool {
+        self.sent.contains_key(&chat)
+    }
+
+    /// Sends every stored event of `chat` after the last one sent.
+    pub async fn catch_up(&mut self, chat: i64) -> Result<bool, ChatError> {
+        loop {
+            let Some(&after) = self.sent.get(&chat) else {
+                return Ok(true);
+            };
+            let batch = store::events_after(&self.db, chat, after, REPLAY_BATCH).await?;
+            let full = batch.len() == REPLAY_BATCH as usize;
+            for event in batch {
+                if !self.send(event_text(&event)).await {
+                    return Ok(false);
+                }
+                self.sent.insert(chat, event.seq);
+            }
+            if !full {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Delivers one item of the inbox: an event exactly once and in order (a gap or a lag
+    /// is filled from the store), typing and read receipts of the other side as they come.
+    /// `false` when the connection is gone.
+    pub async fn deliver(&mut self, inbound: Inbound) -> Result<bool, ChatError> {
+        let chat = inbound.chat;
+        let Some(&last) = self.sent.get(&chat) else {
+            return Ok(true);
+        };
+        match inbound.live {
+            None => self.catch_up(chat).await,
+            Some(Live::Event(event)) if event.seq <= last => Ok(true),
+            Some(Live::Event(event)) if event.seq == last + 1 => {
+                self.sent.insert(chat, event.seq);
+                Ok(self.send(event_text(&event)).await)
+            }
+            Some(Live::Event(_)) => self.catch_up(chat).await,
+            Some(Live::Typing { from, .. } | Live::Read { from, .. }) if from == self.side => {
+                Ok(true)
+            }
+            Some(Live::Typing { from, on }) => Ok(self
+                .send_frame(ServerFrame::Typing { chat, from, on })
+                .await),
+            Some(Live::Read { from, seq }) => {
+                Ok(self.send_frame(ServerFrame::Read { chat, from, seq }).await)
+            }
+        }
+    }
+}
+
+/// Close code and reason for an error reading a frame (too big, or not WebSocket).
+pub fn read_failure(error: &axum::Error, max_frame: usize) -> (u16, String) {
+    let text = error.to_string();
+    // tungstenite reports an oversized frame or message as a capacity error; its type is
+    // not reachable through axum, its message is stable.
+    if text.contains("Space limit exceeded")
+        || text.contains("too long")
+        || text.contains("too big")
+    {
+        (
+            CLOSE_TOO_BIG,
+            format!("frame too large: at most {max_frame} bytes"),
+        )
+    } else {
+        (CLOSE_PROTOCOL, "WebSocket protocol error".into())
+    }
+}

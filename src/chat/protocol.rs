@@ -1,0 +1,168 @@
+//! The JSON frames of `/chat/ws` (visitors) and `/agent/chat/ws` (agents). Every frame is
+//! one JSON object with a `type`; ARCHITECTURE.md documents them. Parsing never panics and
+//! says what was wrong, in an `error` frame the client can show or log.
+
+use serde::{Deserialize, Serialize};
+
+use super::store::{ChatEvent, ChatSummary};
+use super::{ChatError, Side};
+
+/// What a visitor's widget sends.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VisitorFrame {
+    /// The pre-chat form; the first message is `message` with `client_id`.
+    Start {
+        #[serde(default)]
+        visitor: Option<String>,
+        #[serde(default)]
+        name: String,
+        email: String,
+        message: String,
+        client_id: String,
+        #[serde(default)]
+        consent: bool,
+        #[serde(default)]
+        consent_version: Option<i64>,
+        #[serde(default)]
+        locale: Option<String>,
+        #[serde(default)]
+        department_id: Option<i64>,
+    },
+    /// Continue a chat after a reconnect: every event after `last_seq` is sent again.
+    Resume {
+        token: String,
+        last_seq: i64,
+    },
+    Message {
+        client_id: String,
+        body: String,
+    },
+    Typing {
+        on: bool,
+    },
+    /// The visitor has seen everything up to `seq`.
+    Read {
+        seq: i64,
+    },
+    Close,
+    Ping,
+}
+
+/// What an agent's console sends.
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentFrame {
+    /// Take a waiting chat; the agent then receives its events.
+    Accept {
+        chat: i64,
+    },
+    /// Receive a chat's events after `last_seq` (again, after a reconnect), then live ones.
+    Open {
+        chat: i64,
+        last_seq: i64,
+    },
+    Message {
+        chat: i64,
+        client_id: String,
+        body: String,
+    },
+    Typing {
+        chat: i64,
+        on: bool,
+    },
+    Read {
+        chat: i64,
+        seq: i64,
+    },
+    Close {
+        chat: i64,
+    },
+    Ping,
+}
+
+/// What the server sends, besides the chat events themselves (`store::ChatEvent`, whose
+/// `type` is `message`, `agent_joined`, `agent_left` or `closed` and which carry `seq`).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame<'a> {
+    /// A new chat: keep `token` to resume it.
+    Started {
+        chat: i64,
+        token: &'a str,
+        visitor: &'a str,
+        ticket: &'a str,
+    },
+    /// A resumed chat: the events after the client's `last_seq` follow.
+    Resumed {
+        chat: i64,
+        status: &'a str,
+    },
+    /// A message of this connection was stored under `seq` (`duplicate`: it already was).
+    Ack {
+        chat: i64,
+        client_id: &'a str,
+        seq: i64,
+        duplicate: bool,
+    },
+    Typing {
+        chat: i64,
+        from: Side,
+        on: bool,
+    },
+    Read {
+        chat: i64,
+        from: Side,
+        seq: i64,
+    },
+    /// The agent console's list: waiting chats and the agent's own active ones.
+    Chats {
+        chats: &'a [ChatSummary],
+    },
+    Pong,
+    /// Something this connection sent was refused; `code` is stable, `message` for people.
+    Error {
+        code: &'a str,
+        message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+}
+
+impl ServerFrame<'_> {
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+pub fn event_text(event: &ChatEvent) -> String {
+    serde_json::to_string(event).unwrap_or_default()
+}
+
+pub fn error_text(code: &str, message: &str) -> String {
+    ServerFrame::Error {
+        code,
+        message,
+        retry_after_ms: None,
+    }
+    .text()
+}
+
+pub fn chat_error_text(error: &ChatError) -> String {
+    if error.code() == "internal" {
+        tracing::error!(error = %error, "chat operation failed");
+    }
+    error_text(error.code(), &error.public_message())
+}
+
+/// Parses one text frame; the error is what to tell the client.
+pub fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| {
+        let what = if e.is_syntax() || e.is_eof() {
+            "not valid JSON"
+        } else {
+            "not a frame this endpoint knows"
+        };
+        format!("{what}: {e}")
+    })
+}

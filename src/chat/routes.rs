@@ -1,0 +1,159 @@
+//! The chat's HTTP edge: the two WebSocket endpoints and the settings API. Each handler
+//! checks who may come in (origin, session, role) and hands over.
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use super::ChatError;
+use super::agent::{self, AgentContext};
+use super::settings::{self, ChatSettings, SettingsPatch};
+use super::visitor::{self, MAX_FRAME, VisitorContext};
+use crate::accounts::{AccountState, RoutedAccount};
+use crate::app::AppState;
+use crate::auth::gate::AdminAuth;
+use crate::http::client_ip::client_ip;
+use crate::http::{ApiError, ApiJson, ClientAddr, CurrentAccount};
+use crate::panel::SignedIn;
+use crate::tickets::Viewer;
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    let agent = Router::new()
+        .route("/agent/chat/ws", get(agent_socket))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::panel::allowlist_guard,
+        ));
+    Router::new()
+        .route("/chat/ws", get(visitor_socket))
+        .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
+        .route("/api/v1/chat/consents", get(consents))
+        .merge(agent)
+}
+
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::Store(e) => ApiError::internal(e),
+            ChatError::Ticket(e) => ApiError::internal(e),
+            ChatError::NotFound => ApiError::not_found(e.to_string()),
+            other => ApiError::unprocessable(other.code(), other.to_string()),
+        }
+    }
+}
+
+/// Chat is for accounts in service; a suspended one answers that it is unavailable.
+pub(crate) fn in_service(account: &RoutedAccount) -> Result<(), ApiError> {
+    match account.state {
+        AccountState::Trial | AccountState::Active | AccountState::BillingFailed => Ok(()),
+        _ => Err(ApiError::unavailable(
+            "the chat of this helpdesk is unavailable",
+        )),
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The host the client addressed (HTTP/1.1 `Host`; WebSocket handshakes are HTTP/1.1).
+fn own_host(headers: &HeaderMap) -> &str {
+    header_text(headers, header::HOST).unwrap_or("")
+}
+
+/// A visitor's socket. Browsers always send `Origin` on a WebSocket handshake; it must be
+/// one of the account's allowed origins (or the helpdesk's own host), which is what keeps
+/// other sites from embedding the chat.
+async fn visitor_socket(
+    State(state): State<AppState>,
+    CurrentAccount(account): CurrentAccount,
+    ClientAddr(peer): ClientAddr,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    in_service(&account)?;
+    let db = state
+        .store
+        .account(&account.id, state.clock.now_unix())
+        .await?;
+    let settings: ChatSettings = settings::load(&db).await?;
+    let origin = header_text(&headers, header::ORIGIN).unwrap_or("");
+    if !settings.allows_origin(origin, own_host(&headers)) {
+        return Err(ApiError::forbidden(format!(
+            "origin `{origin}` may not use this chat; an admin lists allowed origins in the chat settings"
+        )));
+    }
+    let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies).to_string();
+    let context = VisitorContext {
+        state,
+        account,
+        db,
+        settings,
+        ip,
+    };
+    Ok(upgrade
+        .max_frame_size(MAX_FRAME)
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| visitor::run(socket, context)))
+}
+
+/// An agent's socket: the panel session's cookie authenticates it, and the handshake must
+/// come from the panel's own origin. (A WebSocket handshake is a GET that carries cookies
+/// and no CSRF token; checking `Origin` is what stops another site from opening it with
+/// the agent's cookie.)
+async fn agent_socket(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    in_service(&signed_in.account)?;
+    let origin = header_text(&headers, header::ORIGIN).unwrap_or("");
+    let own = settings::normalize_origin(&format!("https://{}", own_host(&headers)));
+    if own.is_none() || settings::normalize_origin(origin) != own {
+        return Err(ApiError::forbidden(
+            "the agent chat socket is opened from the panel's own origin only",
+        ));
+    }
+    let context = AgentContext {
+        state,
+        account_id: signed_in.account.id.clone(),
+        db: signed_in.db.clone(),
+        viewer: Viewer::of(&signed_in.session.user),
+    };
+    Ok(upgrade
+        .max_frame_size(MAX_FRAME)
+        .max_message_size(MAX_FRAME)
+        .on_upgrade(move |socket| agent::run(socket, context)))
+}
+
+async fn get_settings(auth: AdminAuth) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(settings::load(&auth.db).await?))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    ApiJson(patch): ApiJson<SettingsPatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    let now = state.clock.now_unix();
+    Ok(axum::Json(settings::update(&auth.db, now, patch).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct ConsentQuery {
+    contact_id: i64,
+}
+
+/// A contact's consent records (who agreed to which text, when, from where), for the
+/// owner and admins until the contact page and the data export show them.
+async fn consents(
+    auth: AdminAuth,
+    axum::extract::Query(query): axum::extract::Query<ConsentQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let records = super::store::consents_of(&auth.db, query.contact_id).await?;
+    Ok(axum::Json(serde_json::json!({ "consents": records })))
+}

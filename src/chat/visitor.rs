@@ -1,0 +1,393 @@
+//! One visitor's WebSocket (`/chat/ws`): `start` or `resume` binds it to a chat; then
+//! messages (acknowledged after their commit), typing, read receipts and closing; the
+//! chat's events arrive in sequence. Limits: frame size (a hard close), message length,
+//! rate limits (an error frame, then a close when the client keeps flooding), malformed
+//! frames (an error frame, then a close).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket};
+use tokio::sync::mpsc;
+
+use super::connection::{CLOSE_POLICY, Outbox, read_failure};
+use super::hub::{AccountChats, Following, Live};
+use super::protocol::{ServerFrame, VisitorFrame, chat_error_text, error_text, parse};
+use super::settings::ChatSettings;
+use super::spam::{FirstMessageVerdict, judge_first_message};
+use super::store::{self, Closer, StartForm, Visitor};
+use super::{ChatError, Side};
+use crate::accounts::RoutedAccount;
+use crate::app::AppState;
+use crate::store::Database;
+
+/// The largest frame (and message) a client may send; larger ones close the connection.
+pub const MAX_FRAME: usize = 32 * 1024;
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+/// Malformed frames tolerated (each answered with an error) before the connection closes.
+pub const MAX_BAD_FRAMES: u32 = 5;
+/// Rate-limited frames in a row tolerated before the connection closes.
+pub const MAX_REFUSED_IN_A_ROW: u32 = 20;
+
+/// Everything a visitor connection knows before its first frame.
+pub struct VisitorContext {
+    pub state: AppState,
+    pub account: RoutedAccount,
+    pub db: Arc<Database>,
+    pub settings: ChatSettings,
+    pub ip: String,
+}
+
+struct Bound {
+    chat: i64,
+    visitor: String,
+    _following: Following,
+}
+
+struct Connection {
+    out: Outbox,
+    ctx: VisitorContext,
+    chats: Arc<AccountChats>,
+    inbox_tx: mpsc::Sender<super::hub::Inbound>,
+    bound: Option<Bound>,
+    bad_frames: u32,
+    refused_in_a_row: u32,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+pub async fn run(socket: WebSocket, ctx: VisitorContext) {
+    let (inbox_tx, mut inbox) = mpsc::channel(128);
+    let chats = ctx.state.chat.account(&ctx.account.id);
+    let mut conn = Connection {
+        out: Outbox::new(socket, ctx.db.clone(), Side::Visitor),
+        ctx,
+        chats,
+        inbox_tx,
+        bound: None,
+        bad_frames: 0,
+        refused_in_a_row: 0,
+    };
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let flow = tokio::select! {
+            incoming = conn.out.socket.recv() => conn.incoming(incoming).await,
+            Some(inbound) = inbox.recv() => match conn.out.deliver(inbound).await {
+                Ok(true) => Flow::Continue,
+                Ok(false) => Flow::Stop,
+                Err(e) => conn.refuse(&e).await,
+            },
+            _ = ping.tick() => {
+                if conn.out.socket.send(Message::Ping(Default::default())).await.is_ok() {
+                    Flow::Continue
+                } else {
+                    Flow::Stop
+                }
+            }
+        };
+        if let Flow::Stop = flow {
+            break;
+        }
+    }
+}
+
+impl Connection {
+    async fn incoming(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Flow {
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Flow::Stop,
+            Some(Err(e)) => {
+                let (code, reason) = read_failure(&e, MAX_FRAME);
+                self.out.close(code, &reason).await;
+                Flow::Stop
+            }
+            Some(Ok(Message::Text(text))) => match parse::<VisitorFrame>(text.as_str()) {
+                Ok(frame) => self.frame(frame).await,
+                Err(why) => self.bad_frame("malformed", &why).await,
+            },
+            Some(Ok(Message::Binary(_))) => {
+                self.bad_frame("malformed", "frames are JSON text, not binary")
+                    .await
+            }
+            Some(Ok(_)) => Flow::Continue,
+        }
+    }
+
+    async fn bad_frame(&mut self, code: &str, why: &str) -> Flow {
+        self.bad_frames += 1;
+        if self.bad_frames > MAX_BAD_FRAMES {
+            self.out
+                .close(CLOSE_POLICY, "too many malformed frames")
+                .await;
+            return Flow::Stop;
+        }
+        self.say(error_text(code, why)).await
+    }
+
+    async fn say(&mut self, text: String) -> Flow {
+        if self.out.send(text).await {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+
+    async fn refuse(&mut self, error: &ChatError) -> Flow {
+        self.say(chat_error_text(error)).await
+    }
+
+    async fn rate_limited(&mut self, wait: Duration) -> Flow {
+        self.refused_in_a_row += 1;
+        if self.refused_in_a_row > MAX_REFUSED_IN_A_ROW {
+            self.out
+                .close(CLOSE_POLICY, "rate limit exceeded: too many messages")
+                .await;
+            return Flow::Stop;
+        }
+        let frame = ServerFrame::Error {
+            code: "rate_limited",
+            message: "too many messages; wait before sending more",
+            retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)),
+        };
+        self.say(frame.text()).await
+    }
+
+    fn now(&self) -> i64 {
+        self.ctx.state.clock.now_unix()
+    }
+
+    async fn frame(&mut self, frame: VisitorFrame) -> Flow {
+        match (frame, self.bound.is_some()) {
+            (VisitorFrame::Ping, _) => self.say(ServerFrame::Pong.text()).await,
+            (start @ VisitorFrame::Start { .. }, false) => self.start(start).await,
+            (VisitorFrame::Resume { token, last_seq }, false) => {
+                self.resume(&token, last_seq).await
+            }
+            (VisitorFrame::Start { .. } | VisitorFrame::Resume { .. }, true) => {
+                self.say(error_text(
+                    "already_bound",
+                    "this connection has its chat; open another to start a new one",
+                ))
+                .await
+            }
+            (_, false) => {
+                self.say(error_text("not_started", "send `start` or `resume` first"))
+                    .await
+            }
+            (VisitorFrame::Message { client_id, body }, true) => {
+                self.message(&client_id, &body).await
+            }
+            (VisitorFrame::Typing { on }, true) => {
+                if let Some(bound) = &self.bound {
+                    let typing = Live::Typing {
+                        from: Side::Visitor,
+                        on,
+                    };
+                    self.chats.publish(bound.chat, typing);
+                }
+                Flow::Continue
+            }
+            (VisitorFrame::Read { seq }, true) => self.read(seq).await,
+            (VisitorFrame::Close, true) => self.close().await,
+        }
+    }
+
+    async fn start(&mut self, frame: VisitorFrame) -> Flow {
+        let VisitorFrame::Start {
+            visitor,
+            name,
+            email,
+            message,
+            client_id,
+            consent,
+            consent_version,
+            locale,
+            department_id,
+        } = frame
+        else {
+            return Flow::Continue;
+        };
+        let visitor = match visitor {
+            Some(id) => match store::client_id("visitor", &id) {
+                Ok(id) => id,
+                Err(e) => return self.refuse(&e).await,
+            },
+            None => new_visitor_id(),
+        };
+        let account = self.ctx.account.id.clone();
+        if let Err(wait) =
+            self.ctx
+                .state
+                .chat
+                .limits
+                .start(&account, &visitor, &self.ctx.ip, Instant::now())
+        {
+            return self.rate_limited(wait).await;
+        }
+        let verdict = judge_first_message(&self.ctx.db, &account, &email, &message).await;
+        if verdict == FirstMessageVerdict::Refuse {
+            let refused = ChatError::Refused("this message was refused as spam".into());
+            return self.refuse(&refused).await;
+        }
+        let form = StartForm {
+            name,
+            email,
+            message,
+            client_id: client_id.clone(),
+            consent,
+            consent_version,
+            locale: locale.unwrap_or_default(),
+            department_id,
+        };
+        let who = Visitor {
+            id: visitor.clone(),
+            ip: self.ctx.ip.clone(),
+        };
+        let now = self.now();
+        let started = store::start(
+            &self.ctx.db,
+            now,
+            &self.ctx.account.slug,
+            &self.ctx.settings,
+            &who,
+            form,
+        )
+        .await;
+        let started = match started {
+            Ok(started) => started,
+            Err(e) => return self.refuse(&e).await,
+        };
+        self.bind(started.chat, visitor.clone());
+        self.chats.list_changed();
+        let hello = ServerFrame::Started {
+            chat: started.chat,
+            token: &started.resume_token,
+            visitor: &visitor,
+            ticket: &started.ticket_code,
+        };
+        if !self.out.send_frame(hello).await {
+            return Flow::Stop;
+        }
+        let ack = ServerFrame::Ack {
+            chat: started.chat,
+            client_id: &client_id,
+            seq: started.first.seq,
+            duplicate: false,
+        };
+        if !self.out.send_frame(ack).await {
+            return Flow::Stop;
+        }
+        self.catch_up(started.chat).await
+    }
+
+    fn bind(&mut self, chat: i64, visitor: String) {
+        let following = self.chats.follow(chat, self.inbox_tx.clone());
+        self.out.track(chat, 0);
+        self.bound = Some(Bound {
+            chat,
+            visitor,
+            _following: following,
+        });
+    }
+
+    async fn catch_up(&mut self, chat: i64) -> Flow {
+        match self.out.catch_up(chat).await {
+            Ok(true) => Flow::Continue,
+            Ok(false) => Flow::Stop,
+            Err(e) => self.refuse(&e).await,
+        }
+    }
+
+    async fn resume(&mut self, token: &str, last_seq: i64) -> Flow {
+        let chat = match store::by_token(&self.ctx.db, token).await {
+            Ok(chat) => chat,
+            Err(e) => return self.refuse(&e).await,
+        };
+        self.bind(chat.id, chat.visitor_id.clone());
+        self.out.track(chat.id, last_seq);
+        let resumed = ServerFrame::Resumed {
+            chat: chat.id,
+            status: chat.status.as_str(),
+        };
+        if !self.out.send_frame(resumed).await {
+            return Flow::Stop;
+        }
+        self.catch_up(chat.id).await
+    }
+
+    async fn message(&mut self, client_id: &str, body: &str) -> Flow {
+        let Some((chat, visitor)) = self.bound.as_ref().map(|b| (b.chat, b.visitor.clone())) else {
+            return Flow::Continue;
+        };
+        let limited = self.ctx.state.chat.limits.message(
+            &self.ctx.account.id,
+            &visitor,
+            &self.ctx.ip,
+            Instant::now(),
+        );
+        if let Err(wait) = limited {
+            return self.rate_limited(wait).await;
+        }
+        self.refused_in_a_row = 0;
+        let now = self.now();
+        let posted = match store::visitor_message(&self.ctx.db, now, chat, client_id, body).await {
+            Ok(posted) => posted,
+            Err(e) => return self.refuse(&e).await,
+        };
+        let ack = ServerFrame::Ack {
+            chat,
+            client_id,
+            seq: posted.event.seq,
+            duplicate: posted.duplicate,
+        };
+        if !self.out.send_frame(ack).await {
+            return Flow::Stop;
+        }
+        if !posted.duplicate {
+            self.chats.publish_event(&posted.event);
+        }
+        self.catch_up(chat).await
+    }
+
+    async fn read(&mut self, seq: i64) -> Flow {
+        let Some(chat) = self.bound.as_ref().map(|b| b.chat) else {
+            return Flow::Continue;
+        };
+        if let Err(e) = store::mark_read(&self.ctx.db, chat, Side::Visitor, seq).await {
+            return self.refuse(&e).await;
+        }
+        let read = Live::Read {
+            from: Side::Visitor,
+            seq,
+        };
+        self.chats.publish(chat, read);
+        Flow::Continue
+    }
+
+    async fn close(&mut self) -> Flow {
+        let Some(chat) = self.bound.as_ref().map(|b| b.chat) else {
+            return Flow::Continue;
+        };
+        let now = self.now();
+        match store::close(&self.ctx.db, now, chat, Closer::Visitor).await {
+            Ok(Some(event)) => {
+                self.chats.publish_event(&event);
+                self.chats.list_changed();
+                self.catch_up(chat).await
+            }
+            Ok(None) => self.refuse(&ChatError::Closed).await,
+            Err(e) => self.refuse(&e).await,
+        }
+    }
+}
+
+/// A visitor id for a widget that has none yet (returned in `started`, kept by the widget).
+fn new_visitor_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("v{}", hex::encode(bytes))
+}
