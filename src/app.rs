@@ -25,6 +25,8 @@ pub struct App {
     /// Live chat: real-time delivery and the chat's rate limits.
     pub chat: Arc<crate::chat::ChatHub>,
     pub allowlists: crate::auth::networks::AllowlistCache,
+    /// Each account's spam model in memory.
+    pub spam: crate::spam::live::Filters,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }

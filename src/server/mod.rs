@@ -96,6 +96,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         live: Default::default(),
         chat: Default::default(),
         allowlists: Default::default(),
+        spam: Default::default(),
         trusted_proxies: config.trusted_proxies(),
     }));
 
@@ -142,6 +143,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     tracing::info!(%https_addr, redirect = ?redirect_addr, "ready");
     // Audit retention: at once, then daily; joined with the listeners when `stop` turns true.
     servers.spawn(crate::audit::retention::run(state.clone(), stopped.clone()));
+    // The trash and the spam quarantine empty themselves; the spam filter learns resolved
+    // tickets as ham. Both at once, then periodically.
+    servers.spawn(crate::tickets::purge::run(state.clone(), stopped.clone()));
+    servers.spawn(crate::spam::marks::run(state.clone(), stopped.clone()));
     if let Some(interval) = systemd::watchdog_interval() {
         tokio::spawn(watchdog(store.clone(), interval));
     }

@@ -31,6 +31,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .merge(contacts::routes::routes())
         .merge(tickets::routes::routes())
         .merge(tickets::departments::routes())
+        .merge(crate::spam::routes::routes())
         .merge(search::routes::routes())
         .merge(attachments::routes::routes(state.clone()))
         .merge(crate::chat::routes(state.clone()))

@@ -33,6 +33,7 @@ mod search;
 mod setup;
 mod sighup;
 mod spam;
+mod spam_desk;
 mod storage;
 mod systemd;
 mod tickets_api;
