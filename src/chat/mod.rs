@@ -22,6 +22,7 @@ pub mod settings;
 pub mod spam;
 pub mod store;
 pub mod visitor;
+mod widget;
 
 use serde::Serialize;
 

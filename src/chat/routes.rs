@@ -1,5 +1,5 @@
-//! The chat's HTTP edge: the two WebSocket endpoints and the settings API. Each handler
-//! checks who may come in (origin, session, role) and hands over.
+//! The chat's HTTP edge: the two WebSocket endpoints, the widget script, and the settings
+//! API. Each handler checks who may come in (origin, session, role) and hands over.
 
 use axum::Router;
 use axum::extract::State;
@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::ChatError;
 use super::agent::{self, AgentContext};
 use super::settings::{self, ChatSettings, SettingsPatch};
 use super::visitor::{self, MAX_FRAME, VisitorContext};
+use super::{ChatError, widget};
 use crate::accounts::{AccountState, RoutedAccount};
 use crate::app::AppState;
 use crate::auth::gate::AdminAuth;
@@ -29,6 +29,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         ));
     Router::new()
         .route("/chat/ws", get(visitor_socket))
+        .route("/chat/widget.js", get(widget::script))
         .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
         .route("/api/v1/chat/consents", get(consents))
         .merge(agent)

@@ -590,3 +590,69 @@ async fn malformed_oversized_and_flooding_clients_are_stopped_and_other_chats_go
         (Some(2), Some(false))
     );
 }
+
+#[tokio::test]
+async fn the_widget_carries_the_account_settings_and_follows_the_origin_list() {
+    let daemon = chat_daemon().await;
+    let (status, _) = put_settings(
+        &daemon,
+        json!({"theme_color": "#aa3300", "position": "left", "greeting": {"de": "Hallo!"}}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let client = daemon.client();
+    let response = client
+        .get(daemon.url("/chat/widget.js"))
+        .header("origin", SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(headers["access-control-allow-origin"], SHOP);
+    assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
+    let script = response.text().await.unwrap();
+    for expected in [
+        "\"color\":\"#aa3300\"",
+        "\"position\":\"left\"",
+        "\"greeting\":{\"de\":\"Hallo!\"}",
+        "Ich bin einverstanden",
+        "attachShadow",
+        "aria-live",
+    ] {
+        assert!(script.contains(expected), "widget.js lacks {expected}");
+    }
+    // Small: at most 30 KB gzipped.
+    let mut gzip = std::process::Command::new("gzip")
+        .arg("-9c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    use std::io::Write;
+    gzip.stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let compressed = gzip.wait_with_output().unwrap().stdout.len();
+    assert!(
+        compressed > 1000 && compressed <= 30 * 1024,
+        "{compressed} bytes gzipped"
+    );
+
+    let other = client
+        .get(daemon.url("/chat/widget.js"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200, "the script itself is public");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
