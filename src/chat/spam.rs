@@ -1,27 +1,29 @@
-//! Where the spam filter judges a chat: its first message, before anything is stored.
+//! Where the spam filter judges a chat: its first message, before the chat starts.
 //!
-//! The filter's daemon side (`crate::spam::live`) is being wired in separately; until it
-//! is, every first message passes. When it lands, `judge_first_message` asks it (chat text
-//! with the first line as subject) and refuses a `spam` verdict; `unsure` passes, to be
-//! marked on the ticket like mail.
+//! The verdict goes with the ticket (`tickets::create_judged`): `unsure` is marked in the
+//! inbox like mail; `spam` puts the ticket in the quarantine, where agents can still mark
+//! it as not spam (and the filter learns), while the chat itself is closed at once and the
+//! visitor told it was refused. A filter that cannot judge lets the chat through
+//! (`spam::live::Filters::check` logs why).
 
+use crate::spam::live::{Filters, Input};
 use crate::store::Database;
+use crate::tickets::SpamCheck;
 
-/// The filter's answer for a chat's first message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FirstMessageVerdict {
-    Accept,
-    /// Refused as spam: the chat does not start and nothing is stored.
-    Refuse,
-}
-
-/// The one place the spam filter plugs into the chat (called by `visitor.rs` before
-/// `store::start`).
+/// The filter's answer for a chat's first message (`None`: not judged, e.g. the model has
+/// not learned enough yet).
 pub async fn judge_first_message(
-    _db: &Database,
-    _account_id: &str,
-    _email: &str,
-    _message: &str,
-) -> FirstMessageVerdict {
-    FirstMessageVerdict::Accept
+    filters: &Filters,
+    account_id: &str,
+    db: &Database,
+    message: &str,
+) -> Option<SpamCheck> {
+    let input = Input::Text {
+        subject: super::store::subject_of(message),
+        body: message.to_string(),
+    };
+    filters
+        .check(account_id, db, input)
+        .await
+        .map(SpamCheck::new)
 }

@@ -16,7 +16,9 @@ use super::{ChatError, ChatStatus, MAX_MESSAGE_CHARS, Side};
 use crate::clock::rfc3339;
 use crate::contacts;
 use crate::store::Database;
-use crate::tickets::{self, Actor, Idempotency, MessageKind, NewContactRef, NewMessage, Viewer};
+use crate::tickets::{
+    self, Actor, Idempotency, MessageKind, NewContactRef, NewMessage, SpamCheck, Viewer,
+};
 
 const MAX_NAME: usize = 200;
 const MAX_CLIENT_ID: usize = 64;
@@ -154,7 +156,7 @@ pub fn message_body(text: &str) -> Result<String, ChatError> {
 }
 
 /// The ticket's subject: the first line of the first message, shortened.
-fn subject_of(message: &str) -> String {
+pub(crate) fn subject_of(message: &str) -> String {
     let line: String = message
         .lines()
         .map(str::trim)
@@ -191,6 +193,9 @@ fn new_token() -> String {
 /// 2. the ticket with the first message (`tickets::create`, made idempotent by the chat id);
 /// 3. the chat linked to its ticket and the first message as event 1.
 ///
+/// `spam_check` is the filter's verdict on the first message (`spam::judge_first_message`):
+/// a `spam` one stores the ticket in the quarantine, closes the chat and refuses it.
+///
 /// The first message is acknowledged (the chat `started`) only after the third commit.
 pub async fn start(
     db: &Database,
@@ -199,6 +204,7 @@ pub async fn start(
     settings: &ChatSettings,
     visitor: &Visitor,
     form: StartForm,
+    spam_check: Option<SpamCheck>,
 ) -> Result<Started, ChatError> {
     let visitor_id = client_id("visitor", &visitor.id)?;
     let first_client_id = client_id("client_id", &form.client_id)?;
@@ -313,49 +319,69 @@ pub async fn start(
                 key: key.clone(),
                 request: key.into_bytes(),
             };
-            let (ticket, _) = tickets::create(
+            let (ticket, _) = tickets::create_judged(
                 db,
                 now,
                 account_slug,
                 new,
                 Actor::Contact(contact),
                 Some(idempotency),
+                spam_check,
             )
             .await?;
             ticket.id
         }
     };
     let first_id = form.client_id;
-    let (first, code) = db
-        .write(move |conn| -> Result<(ChatEvent, String), ChatError> {
-            conn.prepare_cached(
-                "UPDATE chats SET ticket_id = ?2 WHERE id = ?1 AND ticket_id IS NULL",
-            )?
-            .execute(params![chat, ticket])?;
-            let seq = match event_by_client(conn, chat, Side::Visitor, &first_id)? {
-                Some(seq) => seq,
-                None => {
-                    let message: i64 = conn
-                        .prepare_cached("SELECT min(id) FROM messages WHERE ticket_id = ?1")?
-                        .query_row([ticket], |r| r.get(0))?;
-                    append(
-                        conn,
-                        chat,
-                        "message",
-                        Side::Visitor,
-                        None,
-                        Some(message),
-                        Some(&first_id),
-                        now,
+    let (first, code, quarantined) = db
+        .write(
+            move |conn| -> Result<(ChatEvent, String, bool), ChatError> {
+                conn.prepare_cached(
+                    "UPDATE chats SET ticket_id = ?2 WHERE id = ?1 AND ticket_id IS NULL",
+                )?
+                .execute(params![chat, ticket])?;
+                // A first message judged spam put the ticket in the quarantine: the chat ends
+                // before any agent is offered it (a retried start finds it so again).
+                let quarantined = conn
+                    .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1 AND status = 'spam'")?
+                    .exists([ticket])?;
+                if quarantined {
+                    conn.prepare_cached(
+                        "UPDATE chats SET status = 'closed', closed_at = coalesce(closed_at, ?2)
+                     WHERE id = ?1",
                     )?
+                    .execute(params![chat, now])?;
                 }
-            };
-            let code: String = conn
-                .prepare_cached("SELECT code FROM tickets WHERE id = ?1")?
-                .query_row([ticket], |r| r.get(0))?;
-            Ok((one_event(conn, chat, seq)?, code))
-        })
+                let seq = match event_by_client(conn, chat, Side::Visitor, &first_id)? {
+                    Some(seq) => seq,
+                    None => {
+                        let message: i64 = conn
+                            .prepare_cached("SELECT min(id) FROM messages WHERE ticket_id = ?1")?
+                            .query_row([ticket], |r| r.get(0))?;
+                        append(
+                            conn,
+                            chat,
+                            "message",
+                            Side::Visitor,
+                            None,
+                            Some(message),
+                            Some(&first_id),
+                            now,
+                        )?
+                    }
+                };
+                let code: String = conn
+                    .prepare_cached("SELECT code FROM tickets WHERE id = ?1")?
+                    .query_row([ticket], |r| r.get(0))?;
+                Ok((one_event(conn, chat, seq)?, code, quarantined))
+            },
+        )
         .await?;
+    if quarantined {
+        return Err(ChatError::Refused(
+            "this message was not accepted; please write to us another way".into(),
+        ));
+    }
     Ok(Started {
         chat,
         resume_token: token,

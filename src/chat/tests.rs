@@ -30,23 +30,48 @@ async fn a_chat_is_a_ticket_with_consent_recorded_and_messages_numbered() {
     let settings = settings::load(&db).await.unwrap();
     assert!(settings.consent_required, "consent is required by default");
 
-    let refused = store::start(&db, 100, "acme", &settings, &visitor(), form("m1", false)).await;
+    let refused = store::start(
+        &db,
+        100,
+        "acme",
+        &settings,
+        &visitor(),
+        form("m1", false),
+        None,
+    )
+    .await;
     assert!(
         matches!(refused, Err(ChatError::ConsentRequired)),
         "{refused:?}"
     );
 
-    let started = store::start(&db, 100, "acme", &settings, &visitor(), form("m1", true))
-        .await
-        .unwrap();
+    let started = store::start(
+        &db,
+        100,
+        "acme",
+        &settings,
+        &visitor(),
+        form("m1", true),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(started.first.seq, 1);
     assert_eq!(started.first.from, Side::Visitor);
     assert!(started.ticket_code.starts_with("ACME-"));
 
     // A retried start (same visitor, same first message id) is the same chat and ticket.
-    let again = store::start(&db, 101, "acme", &settings, &visitor(), form("m1", true))
-        .await
-        .unwrap();
+    let again = store::start(
+        &db,
+        101,
+        "acme",
+        &settings,
+        &visitor(),
+        form("m1", true),
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!((again.chat, again.first.seq), (started.chat, 1));
     assert_ne!(
         again.resume_token, started.resume_token,
@@ -177,7 +202,7 @@ async fn settings_validate_origins_and_version_consent_texts() {
     assert!(!now.consent_required);
 
     // Without consent required, a chat starts without consent and records none.
-    let started = store::start(&db, 3, "acme", &now, &visitor(), form("x1", false))
+    let started = store::start(&db, 3, "acme", &now, &visitor(), form("x1", false), None)
         .await
         .unwrap();
     let chat = store::get(&db, started.chat).await.unwrap();
@@ -190,7 +215,7 @@ async fn settings_validate_origins_and_version_consent_texts() {
     // A consent version that was never shown is refused.
     let mut unknown = form("x2", true);
     unknown.consent_version = Some(9);
-    let refused = store::start(&db, 4, "acme", &now, &visitor(), unknown).await;
+    let refused = store::start(&db, 4, "acme", &now, &visitor(), unknown, None).await;
     assert!(
         matches!(
             refused,
@@ -211,4 +236,50 @@ fn ids_and_bodies_are_checked() {
     assert!(store::message_body(&"é".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
     assert_eq!(settings::locale("pt-BR"), "pt");
     assert_eq!(settings::locale("fr"), "en");
+}
+
+#[tokio::test]
+async fn a_first_message_judged_spam_is_quarantined_and_the_chat_refused() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let settings = settings::load(&db).await.unwrap();
+    let spam = tickets::SpamCheck {
+        verdict: "spam",
+        score: 0.99,
+    };
+    let refused = store::start(
+        &db,
+        1,
+        "acme",
+        &settings,
+        &visitor(),
+        form("s1", true),
+        Some(spam),
+    )
+    .await;
+    assert!(matches!(refused, Err(ChatError::Refused(_))), "{refused:?}");
+    // Retried, it is refused again, not started.
+    let again = store::start(
+        &db,
+        2,
+        "acme",
+        &settings,
+        &visitor(),
+        form("s1", true),
+        None,
+    )
+    .await;
+    assert!(matches!(again, Err(ChatError::Refused(_))), "{again:?}");
+    let viewer = Viewer::of(&agent);
+    assert!(
+        store::console_list(&db, viewer).await.unwrap().is_empty(),
+        "no agent is offered it"
+    );
+    let query = tickets::ListQuery {
+        statuses: vec![tickets::Status::Spam],
+        limit: 10,
+        ..Default::default()
+    };
+    let quarantined = tickets::list(&db, viewer, query).await.unwrap();
+    assert_eq!(quarantined.len(), 1, "the ticket waits in the quarantine");
+    assert_eq!(quarantined[0].channel, Channel::Chat);
 }

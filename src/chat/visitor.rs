@@ -14,7 +14,7 @@ use super::connection::{CLOSE_POLICY, Outbox, read_failure};
 use super::hub::{AccountChats, Following, Live};
 use super::protocol::{ServerFrame, VisitorFrame, chat_error_text, error_text, parse};
 use super::settings::ChatSettings;
-use super::spam::{FirstMessageVerdict, judge_first_message};
+use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
 use super::{ChatError, Side};
 use crate::accounts::RoutedAccount;
@@ -227,11 +227,8 @@ impl Connection {
         {
             return self.rate_limited(wait).await;
         }
-        let verdict = judge_first_message(&self.ctx.db, &account, &email, &message).await;
-        if verdict == FirstMessageVerdict::Refuse {
-            let refused = ChatError::Refused("this message was refused as spam".into());
-            return self.refuse(&refused).await;
-        }
+        let spam_check =
+            judge_first_message(&self.ctx.state.spam, &account, &self.ctx.db, &message).await;
         let form = StartForm {
             name,
             email,
@@ -254,6 +251,7 @@ impl Connection {
             &self.ctx.settings,
             &who,
             form,
+            spam_check,
         )
         .await;
         let started = match started {
