@@ -230,25 +230,40 @@ pub(super) fn status_badge(locale: Locale, status: Status) -> Markup {
 }
 
 /// The ticket table of lists and search results (rows open on click, see panel.js).
-pub(super) fn ticket_table(signed_in: &SignedIn, rows: &[Ticket]) -> Markup {
+/// With `selectable`, each row has a checkbox named `ids` (the quarantine's bulk action).
+pub(super) fn ticket_table(signed_in: &SignedIn, rows: &[Ticket], selectable: bool) -> Markup {
     let locale = signed_in.locale;
     let t = |id: &str| locale.t(id);
     html! {
         table class="tickets" {
             thead { tr {
+                @if selectable {
+                    th class="select" { input type="checkbox" id="select-all" aria-label=(t("spam-select-all")); }
+                }
                 th { (t("desk-col-subject")) } th { (t("desk-col-contact")) } th { (t("desk-col-status")) }
                 th { (t("desk-col-priority")) } th { (t("desk-col-assignee")) } th { (t("desk-col-updated")) }
             } }
             tbody {
                 @for ticket in rows {
                     tr data-href={"/agent/tickets/" (ticket.id)} class={"priority-" (ticket.priority.as_str())} {
+                        @if selectable {
+                            td class="select" {
+                                input type="checkbox" form="bulk-not-spam" name="ids" value=(ticket.id)
+                                    aria-label=(locale.t_with("spam-select", &[("subject", &ticket.subject)]));
+                            }
+                        }
                         td class="subject" {
                             a href={"/agent/tickets/" (ticket.id)} { (ticket.subject) }
                             span class="code" { (ticket.code) }
                             @for tag in &ticket.tags { a class="tag" href={"/agent/tickets?view=all&tag=" (tag)} { (tag) } }
                         }
                         td { (ticket.contact.name) @if let Some(email) = &ticket.contact.email { br; span class="muted" { (email) } } }
-                        td { (status_badge(locale, ticket.status)) }
+                        td {
+                            (status_badge(locale, ticket.status))
+                            @if ticket.spam_check.is_some_and(|c| c.is_unsure()) {
+                                " " span class="badge maybe-spam" { (t("spam-maybe")) }
+                            }
+                        }
                         td { (t(&format!("priority-{}", ticket.priority.as_str()))) }
                         td { (ticket.assignee.as_ref().map(|a| a.name.as_str()).unwrap_or("—")) }
                         td class="nowrap" { (signed_in.locale.datetime(&ticket.updated_at)) }
@@ -362,6 +377,7 @@ pub(super) async fn render_list(
         Shown::Saved(view) => view.id.clone(),
     };
     let form = SaveForm::of(&query, &current);
+    let quarantine = matches!(shown, Shown::Builtin(View::Spam));
     let body = html! {
         div class="desk" {
             aside class="views" aria-label=(t("desk-views")) {
@@ -425,11 +441,17 @@ pub(super) async fn render_list(
                 @if let Some(refused) = &refused {
                     div class="error" role="alert" { (refused.notice) }
                 }
+                @if quarantine && !rows.is_empty() {
+                    form method="post" action="/agent/spam/not-spam" id="bulk-not-spam" class="bulk" {
+                        input type="hidden" name="csrf" value=(signed_in.session.csrf_token());
+                        button type="submit" { (t("spam-bulk-not-spam")) }
+                    }
+                }
                 div id="ticket-list" aria-live="polite" {
                     @if rows.is_empty() {
                         p class="empty" { (t("desk-empty")) }
                     } @else {
-                        (ticket_table(signed_in, &rows))
+                        (ticket_table(signed_in, &rows, quarantine))
                     }
                     @if let Some(href) = &pager {
                         nav class="pager" { a href=(href) rel="next" { (t("desk-older")) } }

@@ -15,6 +15,7 @@ mod login_2fa;
 mod profile;
 mod search_page;
 mod security;
+mod spam_pages;
 mod ticket_page;
 mod tokens;
 mod two_step;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .merge(two_step::routes())
         .merge(tokens::routes())
         .merge(audit_log::routes())
+        .merge(spam_pages::routes())
 }
 
 /// Before any page of the panel runs: is the client's address on the account's panel
@@ -170,6 +172,7 @@ impl SignedIn {
                 a href="/agent/contacts" { (t("nav-contacts")) }
                 a href="/agent" { (t("nav-profile")) }
                 a href="/agent/tokens" { (t("nav-tokens")) }
+                a href="/agent/spam" { (t("nav-spam")) }
                 @if role >= Role::Admin {
                     a href="/agent/agents" { (t("nav-agents")) }
                     a href="/agent/security" { (t("nav-security")) }

@@ -81,7 +81,7 @@ pub(super) async fn render(
                 None => p class="empty" { (t("desk-search")) },
                 Some(page) if page.tickets.is_empty() => p class="empty" { (t("desk-empty")) },
                 Some(page) => {
-                    (ticket_table(signed_in, &page.tickets))
+                    (ticket_table(signed_in, &page.tickets, false))
                     @if let Some(next) = &page.next {
                         nav class="pager" { a rel="next" href={"/agent/search?q=" (urlencode(q)) "&cursor=" (next)} { (t("desk-older")) } }
                     }

@@ -178,6 +178,11 @@ async fn render_with(
                 @if let Some(text) = &notice {
                     div class="error" role="alert" { (text) }
                 }
+                @if let Some(check) = &ticket.spam_check {
+                    p class={"spam-check " (check.verdict)} {
+                        (locale.t_with("spam-verdict", &[("verdict", &t(&format!("spam-verdict-{}", check.verdict))), ("score", &format!("{:.2}", check.score))]))
+                    }
+                }
                 ol class="messages" {
                     @for message in &messages {
                         li class={"message " (message.kind.as_str())} {
@@ -261,6 +266,20 @@ async fn render_with(
                     }
                     label { (t("ticket-tags")) input type="text" name="tags" value=(ticket.tags.join(", ")) placeholder="billing, vip"; }
                     button type="submit" { (t("ticket-save")) }
+                }
+                div class="spam-actions" {
+                    @if ticket.status != Status::Spam {
+                        form method="post" action={"/agent/tickets/" (ticket.id) "/spam"} {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" class="secondary" { (t("spam-mark")) }
+                        }
+                    }
+                    @if ticket.status == Status::Spam || ticket.spam_check.is_some_and(|c| c.verdict != "ham") {
+                        form method="post" action={"/agent/tickets/" (ticket.id) "/not-spam"} {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" class="secondary" { (t("spam-mark-not")) }
+                        }
+                    }
                 }
                 section class="contact-card" {
                     h2 { a href={"/agent/contacts/" (ticket.contact.id)} { (ticket.contact.name) } }

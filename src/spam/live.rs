@@ -165,13 +165,13 @@ impl Slot {
         }
         let checked_at = Instant::now();
         if let Some(held) = self.generation() {
-            let on_disk = db.read_now(|conn| storage::generation(conn)).await?;
+            let on_disk = db.read_now(storage::generation).await?;
             if on_disk == held {
                 *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some(checked_at);
                 return Ok(());
             }
         }
-        let loaded = db.read(|conn| storage::load(conn)).await?;
+        let loaded = db.read(storage::load).await?;
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
         // A change applied while this load ran may already be newer than what was read.
         if current

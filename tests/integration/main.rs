@@ -34,6 +34,7 @@ mod setup;
 mod sighup;
 mod spam;
 mod spam_desk;
+mod spam_panel;
 mod storage;
 mod systemd;
 mod tickets_api;

@@ -17,11 +17,20 @@
       if (!response.ok) return;
       var fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("ticket-list");
       if (fresh) {
+        // Rows ticked in the quarantine stay ticked when the list refreshes.
+        var ticked = Array.prototype.map.call(region.querySelectorAll("input[name=ids]:checked"), function (box) { return box.value; });
+        Array.prototype.forEach.call(fresh.querySelectorAll("input[name=ids]"), function (box) { box.checked = ticked.indexOf(box.value) >= 0; });
         region.replaceWith(fresh);
         document.dispatchEvent(new CustomEvent("helpdeskd:list-updated"));
       }
     } catch (e) { /* the next event tries again */ }
   }
+
+  // The quarantine's "select all".
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "select-all") return;
+    Array.prototype.forEach.call(document.querySelectorAll("#ticket-list input[name=ids]"), function (box) { box.checked = event.target.checked; });
+  });
 
   function listen() {
     if (!window.EventSource || !document.getElementById("ticket-list")) return;
