@@ -14,6 +14,7 @@
 
 pub mod agent;
 mod connection;
+mod console;
 pub mod hub;
 pub mod limits;
 pub mod protocol;

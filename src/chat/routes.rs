@@ -1,5 +1,5 @@
-//! The chat's HTTP edge: the two WebSocket endpoints, the widget script, and the settings
-//! API. Each handler checks who may come in (origin, session, role) and hands over.
+//! The chat's HTTP edge: the two WebSocket endpoints, the widget script, the agents'
+//! console page, and the settings API. Each handler checks who may come in (origin, session, role) and hands over.
 
 use axum::Router;
 use axum::extract::State;
@@ -11,7 +11,7 @@ use axum::routing::get;
 use super::agent::{self, AgentContext};
 use super::settings::{self, ChatSettings, SettingsPatch};
 use super::visitor::{self, MAX_FRAME, VisitorContext};
-use super::{ChatError, widget};
+use super::{ChatError, console, widget};
 use crate::accounts::{AccountState, RoutedAccount};
 use crate::app::AppState;
 use crate::auth::gate::AdminAuth;
@@ -22,6 +22,7 @@ use crate::tickets::Viewer;
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let agent = Router::new()
+        .route("/agent/chat", get(console::page))
         .route("/agent/chat/ws", get(agent_socket))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
@@ -30,6 +31,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/chat/ws", get(visitor_socket))
         .route("/chat/widget.js", get(widget::script))
+        .route("/static/chat-console.js", get(console::script))
+        .route("/static/chat-console.css", get(console::style))
         .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
         .route("/api/v1/chat/consents", get(consents))
         .merge(agent)

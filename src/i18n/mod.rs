@@ -25,6 +25,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/en/panel-desk.ftl"),
             include_str!("../../locales/en/panel-spam.ftl"),
             include_str!("../../locales/en/portal.ftl"),
+            include_str!("../../locales/en/chat.ftl"),
         ],
     ),
     (
@@ -35,6 +36,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/de/panel-desk.ftl"),
             include_str!("../../locales/de/panel-spam.ftl"),
             include_str!("../../locales/de/portal.ftl"),
+            include_str!("../../locales/de/chat.ftl"),
         ],
     ),
     (
@@ -45,6 +47,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/cs/panel-desk.ftl"),
             include_str!("../../locales/cs/panel-spam.ftl"),
             include_str!("../../locales/cs/portal.ftl"),
+            include_str!("../../locales/cs/chat.ftl"),
         ],
     ),
     (
@@ -55,6 +58,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/pt/panel-desk.ftl"),
             include_str!("../../locales/pt/panel-spam.ftl"),
             include_str!("../../locales/pt/portal.ftl"),
+            include_str!("../../locales/pt/chat.ftl"),
         ],
     ),
     (
@@ -65,6 +69,7 @@ const SOURCES: &[(&str, &[&str])] = &[
             include_str!("../../locales/lv/panel-desk.ftl"),
             include_str!("../../locales/lv/panel-spam.ftl"),
             include_str!("../../locales/lv/portal.ftl"),
+            include_str!("../../locales/lv/chat.ftl"),
         ],
     ),
 ];

@@ -1,4 +1,4 @@
-/* helpdeskd chat widget. Plain JavaScript, no framework; everything lives in a closed
+/* helpdeskd chat widget. Plain JavaScript, no framework; everything lives in a
    shadow root so the host page's styles and scripts neither reach it nor are reached.
    HDK_CONFIG (the account's theme, greeting and consent texts) is written in front of this
    script by the server. Protocol: see ARCHITECTURE.md, "Chat". */
@@ -43,7 +43,7 @@ function el(tag, attrs, text) {
 }
 
 var host = el("div", { "data-helpdeskd": "chat" });
-var root = host.attachShadow({ mode: "closed" });
+var root = host.attachShadow({ mode: "open" });
 var side = cfg.position === "left" ? "left" : "right";
 var style = el("style");
 style.textContent =
