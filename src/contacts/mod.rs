@@ -450,6 +450,13 @@ async fn apply_merge(
              SELECT ?2, kind, value, first_seen, last_seen FROM contact_sightings WHERE contact_id = ?1",
             params![from, into],
         )?;
+        // Each moved ticket's history says whose it was, by whom (the audit has the merge).
+        let by = actor.as_ref().and_then(|a| a.id);
+        conn.execute(
+            "INSERT INTO ticket_events (ticket_id, at, actor_user_id, actor_kind, field, old_value, new_value)
+             SELECT id, ?3, ?4, ?5, 'contact', ?1, ?2 FROM tickets WHERE contact_id = ?6",
+            params![from.to_string(), into.to_string(), now, by, if by.is_some() { "agent" } else { "system" }, from],
+        )?;
         let moved = conn.execute("UPDATE tickets SET contact_id = ?2 WHERE contact_id = ?1", params![from, into])?;
         conn.execute("UPDATE messages SET author_contact_id = ?2 WHERE author_contact_id = ?1", params![from, into])?;
         let mut phones = target.phones.clone();

@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::audit::parse_time_bound;
 use crate::auth::Authenticated;
 use crate::http::{ApiError, ApiJson};
-use crate::tickets::{Status, Viewer};
+use crate::tickets::Viewer;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -45,23 +45,6 @@ struct SearchParams {
 struct PageParams {
     cursor: Option<String>,
     limit: Option<u32>,
-}
-
-fn statuses(text: Option<&str>) -> Result<Vec<Status>, ApiError> {
-    match text {
-        None | Some("") => Ok(Vec::new()),
-        Some(list) => list
-            .split(',')
-            .map(|s| {
-                Status::parse(s.trim()).ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_status",
-                        format!("unknown status `{s}` (new, open, pending, resolved, spam, trash)"),
-                    )
-                })
-            })
-            .collect(),
-    }
 }
 
 fn cursor(text: Option<&str>) -> Result<Option<Cursor>, ApiError> {
@@ -113,7 +96,7 @@ async fn search(
     let search = Search {
         q: Some(q),
         filters: Filters {
-            statuses: statuses(params.status.as_deref())?,
+            statuses: crate::tickets::routes::statuses(params.status.as_deref())?,
             assignee,
             department_id: params.department,
             tag: params.tag.filter(|t| !t.trim().is_empty()),

@@ -135,6 +135,24 @@ struct ListParams {
     limit: Option<u32>,
 }
 
+/// A `status` filter, comma-separated (`open,pending`); empty means any.
+pub(crate) fn statuses(text: Option<&str>) -> Result<Vec<Status>, ApiError> {
+    match text {
+        None | Some("") => Ok(Vec::new()),
+        Some(list) => list
+            .split(',')
+            .map(|s| {
+                Status::parse(s.trim()).ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_status",
+                        format!("unknown status `{s}` (new, open, pending, resolved, spam, trash)"),
+                    )
+                })
+            })
+            .collect(),
+    }
+}
+
 fn cursor_of(updated_at: &str, id: i64) -> String {
     let at =
         time::OffsetDateTime::parse(updated_at, &time::format_description::well_known::Rfc3339)
@@ -153,20 +171,7 @@ fn parse_cursor(text: &str) -> Option<(i64, i64)> {
 }
 
 fn list_query(params: ListParams, me: i64) -> Result<ListQuery, ApiError> {
-    let statuses = match params.status.as_deref() {
-        None | Some("") => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .map(|s| {
-                Status::parse(s.trim()).ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_status",
-                        format!("unknown status `{s}` (new, open, pending, resolved, spam, trash)"),
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let statuses = statuses(params.status.as_deref())?;
     let assignee = match params.assignee.as_deref() {
         None | Some("") => None,
         Some("me") => Some(Some(me)),

@@ -362,3 +362,52 @@ async fn the_trash_and_the_quarantine_empty_after_their_window() {
     assert_eq!((messages, searchable, marks), (0, 0, 0));
     assert_eq!(purge::expired(&db, 41 * day, 30).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_merge_of_contacts_is_in_the_history_of_their_tickets() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let (moved, _) = create(
+        &db,
+        1,
+        "acme",
+        new_ticket("old@x.example", "Old"),
+        Actor::Agent(agent.id),
+        None,
+    )
+    .await
+    .unwrap();
+    let (kept, _) = create(
+        &db,
+        1,
+        "acme",
+        new_ticket("new@x.example", "New"),
+        Actor::Agent(agent.id),
+        None,
+    )
+    .await
+    .unwrap();
+    let actor = crate::audit::Actor {
+        id: Some(agent.id),
+        name: agent.email.clone(),
+        ip: "::1".into(),
+    };
+    crate::contacts::merge_recorded(&db, 5, moved.contact.id, kept.contact.id, actor)
+        .await
+        .unwrap();
+    let ticket = get(&db, Viewer::of(&agent), moved.id).await.unwrap();
+    let event = ticket
+        .history
+        .unwrap()
+        .into_iter()
+        .find(|e| e.field == "contact")
+        .expect("a contact event");
+    assert_eq!(
+        (event.from, event.to, event.actor.kind),
+        (
+            Some(moved.contact.id.to_string()),
+            Some(kept.contact.id.to_string()),
+            "agent"
+        )
+    );
+    assert_eq!(ticket.contact.id, kept.contact.id);
+}
