@@ -115,6 +115,11 @@ pub enum ServerFrame<'a> {
         from: Side,
         seq: i64,
     },
+    /// A waiting visitor's place in the queue (1: next to be answered).
+    Queue {
+        chat: i64,
+        position: i64,
+    },
     /// The agent console's list: waiting chats and the agent's own active ones.
     Chats {
         chats: &'a [ChatSummary],

@@ -764,6 +764,26 @@ pub async fn mark_read(db: &Database, chat: i64, side: Side, seq: i64) -> Result
     .await
 }
 
+/// A waiting chat's place in its department's queue (1: next); `None` once it is not
+/// waiting any more.
+pub async fn queue_position(db: &Database, chat: i64) -> Result<Option<i64>, ChatError> {
+    db.read_now(move |conn| -> Result<Option<i64>, ChatError> {
+        let position: Option<i64> = conn
+            .prepare_cached(
+                "SELECT 1 + (SELECT count(*) FROM chats o
+                             WHERE o.status = 'waiting' AND o.ticket_id IS NOT NULL
+                               AND o.department_id IS c.department_id
+                               AND (o.created_at < c.created_at
+                                    OR (o.created_at = c.created_at AND o.id < c.id)))
+                 FROM chats c WHERE c.id = ?1 AND c.status = 'waiting'",
+            )?
+            .query_row([chat], |r| r.get(0))
+            .optional()?;
+        Ok(position)
+    })
+    .await
+}
+
 /// The chats an agent's console lists: every waiting one they may see, and their own
 /// active ones, oldest first.
 pub async fn console_list(db: &Database, viewer: Viewer) -> Result<Vec<ChatSummary>, ChatError> {

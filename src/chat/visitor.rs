@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use super::connection::{CLOSE_POLICY, Outbox, read_failure};
 use super::hub::{AccountChats, Following, Live};
@@ -52,6 +52,8 @@ struct Connection {
     bound: Option<Bound>,
     bad_frames: u32,
     refused_in_a_row: u32,
+    /// While the chat waits for an agent: the queue position last told (0: not yet).
+    waiting_at: Option<i64>,
 }
 
 enum Flow {
@@ -70,7 +72,9 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
         bound: None,
         bad_frames: 0,
         refused_in_a_row: 0,
+        waiting_at: None,
     };
+    let mut queue = conn.chats.watch_list();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
@@ -80,6 +84,12 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
                 Ok(true) => Flow::Continue,
                 Ok(false) => Flow::Stop,
                 Err(e) => conn.refuse(&e).await,
+            },
+            // The account's chats changed (one started, accepted, closed): a waiting
+            // visitor hears their new place in the queue.
+            changed = queue.recv(), if conn.waiting_at.is_some() => match changed {
+                Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => conn.tell_position().await,
+                Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
             _ = ping.tick() => {
                 if conn.out.socket.send(Message::Ping(Default::default())).await.is_ok() {
@@ -278,7 +288,36 @@ impl Connection {
         if !self.out.send_frame(ack).await {
             return Flow::Stop;
         }
-        self.catch_up(started.chat).await
+        if let Flow::Stop = self.catch_up(started.chat).await {
+            return Flow::Stop;
+        }
+        self.waiting_at = Some(0);
+        self.tell_position().await
+    }
+
+    /// Sends the chat's place in the queue when it moved; stops once the chat is answered.
+    async fn tell_position(&mut self) -> Flow {
+        let (Some(told), Some(chat)) = (self.waiting_at, self.bound.as_ref().map(|b| b.chat))
+        else {
+            return Flow::Continue;
+        };
+        match store::queue_position(&self.ctx.db, chat).await {
+            Ok(Some(position)) if position != told => {
+                self.waiting_at = Some(position);
+                let frame = ServerFrame::Queue { chat, position };
+                if self.out.send_frame(frame).await {
+                    Flow::Continue
+                } else {
+                    Flow::Stop
+                }
+            }
+            Ok(Some(_)) => Flow::Continue,
+            Ok(None) => {
+                self.waiting_at = None;
+                Flow::Continue
+            }
+            Err(e) => self.refuse(&e).await,
+        }
     }
 
     fn bind(&mut self, chat: i64, visitor: String) {
@@ -313,7 +352,11 @@ impl Connection {
         if !self.out.send_frame(resumed).await {
             return Flow::Stop;
         }
-        self.catch_up(chat.id).await
+        if let Flow::Stop = self.catch_up(chat.id).await {
+            return Flow::Stop;
+        }
+        self.waiting_at = Some(0);
+        self.tell_position().await
     }
 
     async fn message(&mut self, client_id: &str, body: &str) -> Flow {

@@ -213,8 +213,15 @@ async fn agent(daemon: &Daemon, session: &str) -> Socket {
     Socket::open(daemon, "/agent/chat/ws", &origin, Some(session)).await
 }
 
-/// Starts a chat as a visitor; returns the socket and the `started` frame.
+/// Starts a chat as a visitor; returns the socket and the `started` frame (its place in
+/// the queue read too).
 async fn visitor_starts(daemon: &Daemon, client_id: &str) -> (Socket, Value) {
+    let (visitor, started, _) = visitor_starts_queued(daemon, client_id).await;
+    (visitor, started)
+}
+
+/// `visitor_starts`, also returning the first place in the queue the visitor was told.
+async fn visitor_starts_queued(daemon: &Daemon, client_id: &str) -> (Socket, Value, i64) {
     let mut visitor = Socket::open(daemon, "/chat/ws", SHOP, None).await;
     visitor.send(start_frame(client_id, true)).await;
     let started = visitor.next().await;
@@ -229,7 +236,10 @@ async fn visitor_starts(daemon: &Daemon, client_id: &str) -> (Socket, Value) {
         (first["type"].as_str(), first["seq"].as_i64()),
         (Some("message"), Some(1))
     );
-    (visitor, started)
+    let queue = visitor.next().await;
+    assert_eq!(queue["type"], "queue", "{queue}");
+    let position = queue["position"].as_i64().unwrap();
+    (visitor, started, position)
 }
 
 fn bodies(ticket: &Value) -> Vec<(String, String)> {
@@ -655,4 +665,25 @@ async fn the_widget_carries_the_account_settings_and_follows_the_origin_list() {
         .unwrap();
     assert_eq!(other.status(), 200, "the script itself is public");
     assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn waiting_visitors_hear_their_place_in_the_queue() {
+    let daemon = chat_daemon().await;
+    let session = sign_in(&daemon).await;
+    let (_first, first_started, first_place) = visitor_starts_queued(&daemon, "q1").await;
+    let (mut second, _, second_place) = visitor_starts_queued(&daemon, "q2").await;
+    assert_eq!((first_place, second_place), (1, 2));
+
+    let mut console = agent(&daemon, &session).await;
+    console.until("chats").await;
+    let first_chat = first_started["chat"].as_i64().unwrap();
+    console
+        .send(json!({"type": "accept", "chat": first_chat}))
+        .await;
+    let moved = second.until("queue").await.0;
+    assert_eq!(
+        moved["position"], 1,
+        "the second is next once the first is answered"
+    );
 }

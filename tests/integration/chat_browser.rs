@@ -148,8 +148,8 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
     .await;
     wait_in_widget(
         &visitor,
-        &text_has(".status", "Waiting for an agent"),
-        "the waiting line",
+        &text_has(".status", "You are number 1 in the queue."),
+        "the waiting line with the place in the queue",
     )
     .await;
     keep(&visitor, "visitor-waiting").await;
