@@ -181,3 +181,4 @@ language-name = Čeština
 profile-language = Jazyk
 profile-language-browser = Podle nastavení prohlížeče
 profile-language-save = Uložit jazyk
+error-page-home = Zpět na úvodní stránku

@@ -173,3 +173,4 @@ language-name = Deutsch
 profile-language = Sprache
 profile-language-browser = Wie im Browser eingestellt
 profile-language-save = Sprache speichern
+error-page-home = Zurück zur Startseite

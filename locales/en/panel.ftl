@@ -150,3 +150,4 @@ security-would-lock-out = Not saved: your address { $ip } is not in the new { $l
 security-invalid-network = Not saved: “{ $entry }” is not an IP address or network (e.g. 192.0.2.0/24 or 2001:db8::/32).
 security-list-panel = agent panel
 security-list-api = API
+error-page-home = Back to the start page

@@ -177,3 +177,4 @@ language-name = Latviešu
 profile-language = Valoda
 profile-language-browser = Kā iestatīts pārlūkā
 profile-language-save = Saglabāt valodu
+error-page-home = Atpakaļ uz sākumlapu

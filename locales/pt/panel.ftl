@@ -175,3 +175,4 @@ language-name = Português
 profile-language = Idioma
 profile-language-browser = Conforme o navegador
 profile-language-save = Guardar idioma
+error-page-home = Voltar à página inicial

@@ -13,6 +13,18 @@ const APP_CSS: &str = include_str!("assets/app.css");
 const WEBAUTHN_JS: &str = include_str!("assets/webauthn.js");
 const PANEL_JS: &str = include_str!("assets/panel.js");
 
+/// A page for an error a browser gets: the status, what went wrong, and a link back to
+/// `home`.
+pub fn error_page(locale: Locale, status: StatusCode, message: &str, home: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let body = html! {
+        h1 { (title) }
+        @if !message.is_empty() { p class="error" role="alert" { (message) } }
+        p { a href=(home) { (locale.t("error-page-home")) } }
+    };
+    (status, layout(locale, title, body)).into_response()
+}
+
 pub fn layout(locale: Locale, title: &str, body: Markup) -> Markup {
     shell(locale, title, None, body)
 }

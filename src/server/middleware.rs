@@ -93,6 +93,56 @@ pub async fn observe(
     response
 }
 
+/// The panel's and the portal's errors as pages: a browser that posts a form and gets a 4xx
+/// (a missing CSRF token, an upload over the size limit, an unknown ticket) sees a page in
+/// its language with a way back, not the API's JSON. API clients (no `text/html` in
+/// `Accept`) and the panel's event stream and sockets keep the JSON.
+pub async fn pages_for_browsers(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let home = if path == "/agent" || path.starts_with("/agent/") {
+        "/agent/tickets"
+    } else if path == "/portal" || path.starts_with("/portal/") {
+        "/portal"
+    } else {
+        return next.run(request).await;
+    };
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let locale = crate::i18n::Locale::negotiate(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !wants_html || !is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let message = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut page = crate::http::page::error_page(locale, status, &message, home).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    page
+}
+
 /// Error responses made beneath the handlers (axum's rejections, the body limit, the request
 /// timeout) come as plain text or with no body; give them the API's JSON error shape, keeping
 /// their status and headers. HTML pages and JSON errors pass unchanged.

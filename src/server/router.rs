@@ -55,6 +55,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
                     middleware::observe,
                 ))
                 .layer(axum::middleware::from_fn(middleware::security_headers))
+                .layer(axum::middleware::from_fn(middleware::pages_for_browsers))
                 .layer(axum::middleware::from_fn(middleware::json_errors))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,

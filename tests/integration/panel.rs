@@ -245,3 +245,39 @@ async fn a_role_change_ends_the_users_sessions() {
         sign_in_as(&daemon, &client, "agnes@panel.example", "agent password 12").await;
     assert_eq!(status, 303, "and can sign in again, now as admin");
 }
+
+#[tokio::test]
+async fn browsers_get_error_pages_and_api_clients_json() {
+    let daemon = Daemon::fresh();
+    let client = daemon.client();
+    let get = |path: &'static str, accept: &'static str| {
+        client
+            .get(daemon.url(path))
+            .header("accept", accept)
+            .header("accept-language", "de")
+            .send()
+    };
+    for path in ["/agent/no-such-page", "/portal/no-such-page"] {
+        let page = get(path, "text/html,application/xhtml+xml").await.unwrap();
+        assert_eq!(page.status(), 404);
+        let content_type = page.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        assert!(page.headers().contains_key("content-security-policy"));
+        let text = page.text().await.unwrap();
+        assert!(text.contains("<h1>Not Found</h1>"), "{text}");
+        assert!(text.contains("Zurück zur Startseite"), "{text}");
+
+        let json = get(path, "*/*").await.unwrap();
+        assert_eq!(json.status(), 404);
+        let body: serde_json::Value = json.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{body}");
+    }
+    // Outside the panel and the portal, browsers get the API's JSON as before.
+    let api = get("/api/v1/nothing-here", "text/html").await.unwrap();
+    assert_eq!(api.status(), 404);
+    let content_type = api.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+}
