@@ -16,8 +16,9 @@
 //! raw message are parsed, at most `MAX_TEXT_BYTES` of decoded text are read, at most
 //! `MAX_TOKENS` tokens are produced, and over-long words become one coarse token.
 //!
-//! Every token is hashed at once with SipHash-2-4 under the model's 128-bit secret; no token
-//! text outlives the call.
+//! Every token is hashed with SipHash-2-4 under the model's 128-bit secret (each distinct token
+//! of a message once); no token text outlives the call: the buffer the tokens are laid out in
+//! is zeroed before `message` or `text` returns.
 
 use std::borrow::Cow;
 use std::hash::Hasher;
@@ -206,6 +207,9 @@ impl Sink {
 
     /// Sorted and distinct: a message counts each token once, and the order is fixed.
     fn finish(&mut self) -> &[u64] {
+        // The token texts are not kept past the call, not even in a reused buffer.
+        self.seen.arena.fill(0);
+        self.seen.arena.clear();
         self.out.sort_unstable();
         self.out.dedup();
         &self.out
