@@ -7,7 +7,13 @@ installs bogofilter and SpamAssassin with apt when they are missing (as root), b
 `helpdeskd` in release mode, then runs k-fold cross-validation on the DEVELOPMENT groups
 only -- `spam-1`, `easy-ham-1` and the first half of `hard-ham-1` (files 1-125 in file-name
 order). The other groups (`spam-2`, `easy-ham-2`, the rest of `hard-ham-1`) are kept for an
-outside check of the finished filter and are never read here.
+outside check of the finished filter and are never read here, except with `--outside`.
+
+`--outside` is that outside check, to be run once on the finished filter (nothing is to be
+tuned on it afterwards): every filter is trained on the whole development set and tested on
+every other group of the package -- `spam-2`, `easy-ham-2`, the second half of `hard-ham-1`
+and any further group it may hold (a group whose name starts with "spam" is spam, any other
+is ham).
 
 Every filter gets exactly the same folds:
   * helpdeskd:   `helpdeskd spam train --model M --spam-list S --ham-list H`,
@@ -27,7 +33,7 @@ the child processes, start-up included, as the CLIs run).
 
 Usage:
   bench/spam_eval.py [--folds 10] [--seed 1] [--only helpdeskd,bogofilter,spamassassin]
-                     [--scores FILE] [--json FILE]
+                     [--binary PATH] [--scores FILE] [--json FILE] [--outside]
 """
 
 import argparse
@@ -74,6 +80,22 @@ def development_set(data):
     hard = hard[: len(hard) // 2]
     assert len(hard) == 125, len(hard)
     return spam, easy + hard
+
+
+DEVELOPMENT_GROUPS = ("spam-1", "easy-ham-1", "hard-ham-1")
+
+
+def held_out_set(data):
+    """(spam, ham, groups) of the outside check: hard-ham-1 files 126-250 and every group that
+    is not a development group."""
+    hard = sorted((data / "hard-ham-1").glob("*.txt"))
+    spam, ham = [], hard[len(hard) // 2:]
+    groups = [f"hard-ham-1[{len(hard) // 2 + 1}..{len(hard)}] ({len(ham)})"]
+    for group in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in DEVELOPMENT_GROUPS):
+        paths = sorted(group.glob("*.txt"))
+        (spam if group.name.startswith("spam") else ham).extend(paths)
+        groups.append(f"{group.name} ({len(paths)})")
+    return spam, ham, groups
 
 
 def ensure_tools(wanted):
@@ -300,6 +322,8 @@ def main():
     parser.add_argument("--binary", help="helpdeskd binary to use instead of building one")
     parser.add_argument("--scores", help="write every (filter, path, label, verdict, score) here as TSV")
     parser.add_argument("--json", help="write the summary here")
+    parser.add_argument("--outside", action="store_true",
+                        help="the outside check: train on the whole development set, test on the held-out groups")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
 
@@ -309,19 +333,32 @@ def main():
     ensure_tools(wanted)
     binary = Path(args.binary) if args.binary else build()
 
-    assignment = folds(spam, ham, args.folds, args.seed)
-    labels = {str(p): label for p, label, _ in assignment}
+    if args.outside:
+        test_spam, test_ham, groups = held_out_set(data)
+        log(f"outside check: train on {len(spam)} spam + {len(ham)} ham, "
+            f"test on {len(test_spam)} spam + {len(test_ham)} ham")
+        # One "fold": train on everything in the development set, test on the held-out set.
+        splits = [(spam, ham, test_spam + test_ham)]
+        labels = {str(p): "spam" for p in test_spam} | {str(p): "ham" for p in test_ham}
+        title = (f"Outside check: trained on spam-1 + easy-ham-1 + hard-ham-1[1..125] ({len(spam)} spam, "
+                 f"{len(ham)} ham), tested on {', '.join(groups)}: {len(test_spam)} spam, {len(test_ham)} ham")
+    else:
+        assignment = folds(spam, ham, args.folds, args.seed)
+        labels = {str(p): label for p, label, _ in assignment}
+        splits = [([p for p, label, f in assignment if f != k and label == "spam"],
+                   [p for p, label, f in assignment if f != k and label == "ham"],
+                   [p for p, _, f in assignment if f == k])
+                  for k in range(args.folds)]
+        title = (f"{args.folds}-fold cross-validation on spam-1 + easy-ham-1 + hard-ham-1[1..125] "
+                 f"({len(spam)} spam, {len(ham)} ham), seed {args.seed}")
     results = {name: {} for name in ("helpdeskd", "bogofilter", "SpamAssassin (local rules + Bayes)",
                                      "SpamAssassin Bayes alone")}
     timing = {name: [] for name in results}
     n_train = n_test = 0
-    for k in range(args.folds):
-        train_spam = [p for p, label, f in assignment if f != k and label == "spam"]
-        train_ham = [p for p, label, f in assignment if f != k and label == "ham"]
-        test = [p for p, _, f in assignment if f == k]
+    for k, (train_spam, train_ham, test) in enumerate(splits):
         n_train += len(train_spam) + len(train_ham)
         n_test += len(test)
-        log(f"fold {k + 1}/{args.folds}: train {len(train_spam)} spam + {len(train_ham)} ham, test {len(test)}")
+        log(f"run {k + 1}/{len(splits)}: train {len(train_spam)} spam + {len(train_ham)} ham, test {len(test)}")
         with tempfile.TemporaryDirectory(prefix="spam-eval-") as tmp:
             work = Path(tmp)
             if "helpdeskd" in wanted:
@@ -338,8 +375,7 @@ def main():
 
     rows = [summary(name, tally(res, labels), timing[name], n_train, n_test)
             for name, res in results.items() if res]
-    print(f"{args.folds}-fold cross-validation on spam-1 + easy-ham-1 + hard-ham-1[1..125] "
-          f"({len(spam)} spam, {len(ham)} ham), seed {args.seed}\n")
+    print(f"{title}\n")
     print(table(rows))
     print("\nSpamAssassin's two rows come from one run: its timings are those of the whole run.")
     if args.scores:
