@@ -83,6 +83,20 @@ pub fn paths() -> Value {
                 "requestBody": body("SpamChange"),
                 "responses": {"200": ok("Settings and figures", reference("SpamOverview")), "403": error("Not an admin"), "422": error("Invalid cut-offs")}}
         },
+        "/api/v1/chat/settings": {
+            "get": {"summary": "The live chat's settings: embedding origins, consent, look (admins)",
+                "responses": {"200": ok("The settings", reference("ChatSettings")), "403": error("Not an admin")}},
+            "put": {"summary": "Change the chat settings; absent fields stay, a changed consent text becomes that language's next version (admins)",
+                "requestBody": body("ChatSettingsPatch"),
+                "responses": {"200": ok("The settings", reference("ChatSettings")), "403": error("Not an admin"), "422": error("Invalid field")}}
+        },
+        "/api/v1/chat/consents": {"get": {
+            "summary": "A contact's chat consent records: which text version, when, from which address (admins)",
+            "parameters": [{"name": "contact_id", "in": "query", "required": true, "schema": {"type": "integer"}}],
+            "responses": {"200": ok("The records", json!({"type": "object", "required": ["consents"], "properties": {
+                "consents": {"type": "array", "items": reference("ConsentRecord")}}})),
+                "400": error("No contact_id"), "403": error("Not an admin")}
+        }},
         "/api/v1/contacts": {
             "get": {"summary": "Contacts, newest first",
                 "parameters": [{"name": "email", "in": "query", "schema": {"type": "string"}},
@@ -158,6 +172,23 @@ pub fn schemas() -> Value {
                         "verdict": {"enum": ["ham", "unsure", "spam"]}, "score": {"type": "number", "minimum": 0, "maximum": 1}}}]},
                 "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
                 "history": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+        "ChatSettings": {"type": "object", "additionalProperties": false,
+            "required": ["allowed_origins", "consent_required", "theme_color", "position", "greeting", "consent"],
+            "properties": {
+                "allowed_origins": {"type": "array", "items": {"type": "string", "description": "scheme://host[:port]"}},
+                "consent_required": {"type": "boolean"}, "theme_color": {"type": "string"},
+                "position": {"enum": ["left", "right"]},
+                "greeting": {"type": "object", "additionalProperties": {"type": "string"}},
+                "consent": {"type": "object", "additionalProperties": {"type": "object", "required": ["version", "text"],
+                    "properties": {"version": {"type": "integer"}, "text": {"type": "string"}}}}}},
+        "ChatSettingsPatch": {"type": "object", "additionalProperties": false, "properties": {
+            "allowed_origins": {"type": "array", "items": {"type": "string"}}, "consent_required": {"type": "boolean"},
+            "theme_color": {"type": "string"}, "position": {"enum": ["left", "right"]},
+            "greeting": {"type": "object", "additionalProperties": {"type": "string"}},
+            "consent_texts": {"type": "object", "additionalProperties": {"type": "string"}, "description": "per language (en, de, cs, pt, lv)"}}},
+        "ConsentRecord": {"type": "object", "required": ["contact_id", "chat_id", "locale", "version", "text", "given_at", "ip"], "properties": {
+            "contact_id": {"type": "integer"}, "chat_id": {"type": ["integer", "null"]}, "locale": {"type": "string"},
+            "version": {"type": "integer"}, "text": {"type": "string"}, "given_at": time, "ip": {"type": "string"}}},
         "SpamOverview": {"type": "object", "additionalProperties": false,
             "required": ["ham_cutoff", "spam_cutoff", "custom_thresholds", "learn_resolved", "spam_learned", "ham_learned", "tokens", "judging", "min_learned", "recent"],
             "properties": {

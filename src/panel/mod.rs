@@ -170,6 +170,7 @@ impl SignedIn {
             nav class="panel-nav" aria-label="Panel" {
                 a href="/agent/tickets" { (t("nav-tickets")) }
                 a href="/agent/contacts" { (t("nav-contacts")) }
+                a href="/agent/chat" { (t("nav-chat")) }
                 a href="/agent" { (t("nav-profile")) }
                 a href="/agent/tokens" { (t("nav-tokens")) }
                 a href="/agent/spam" { (t("nav-spam")) }

@@ -140,6 +140,32 @@ async fn helpdesk_answers_match_the_openapi_document() {
     )
     .await;
     oas.check("patch", "/api/v1/spam", s, &body);
+    let (s, body) = call(M::GET, "/api/v1/chat/settings".into(), None).await;
+    oas.check("get", "/api/v1/chat/settings", s, &body);
+    let (s, body) = call(
+        M::PUT,
+        "/api/v1/chat/settings".into(),
+        Some(json!({"allowed_origins": ["https://shop.example"], "consent_texts": {"en": "We keep your name."}})),
+    )
+    .await;
+    oas.check("put", "/api/v1/chat/settings", s, &body);
+    let (s, body) = call(
+        M::PUT,
+        "/api/v1/chat/settings".into(),
+        Some(json!({"position": "middle"})),
+    )
+    .await;
+    oas.check("put", "/api/v1/chat/settings", s, &body);
+    let (s, body) = call(
+        M::GET,
+        format!(
+            "/api/v1/chat/consents?contact_id={}",
+            ticket["contact"]["id"]
+        ),
+        None,
+    )
+    .await;
+    oas.check("get", "/api/v1/chat/consents", s, &body);
     let (s, body) = call(M::DELETE, format!("/api/v1/tickets/{id}"), None).await;
     oas.check("delete", "/api/v1/tickets/{id}", s, &body);
 
@@ -205,7 +231,7 @@ async fn helpdesk_answers_match_the_openapi_document() {
     oas.check("put", "/api/v1/settings/departments", s, &body);
     let (s, body) = call(M::GET, "/api/v1/settings/departments".into(), None).await;
     oas.check("get", "/api/v1/settings/departments", s, &body);
-    assert_eq!(oas.checked, 27);
+    assert_eq!(oas.checked, 31);
 
     // The check has teeth: a ticket with an undocumented status or a missing field fails.
     let schema = oas.schema("get", "/api/v1/tickets/{id}", 200);
