@@ -19,7 +19,7 @@ use crate::http::ApiError;
 use crate::http::page::Page;
 use crate::spam::settings::{self, Change};
 use crate::spam::{Class, SpamError, Thresholds, marks};
-use crate::tickets::Viewer;
+use crate::tickets::{self, Status, Viewer};
 
 /// The most tickets one bulk "Not spam" takes (a page of the list is 50).
 const MAX_SELECTED: usize = 200;
@@ -43,6 +43,28 @@ async fn mark(
     let (_, learned) = marks::mark(&signed_in.db, now, viewer, ids, class).await?;
     state.spam.committed(&signed_in.account.id, &learned);
     Ok(())
+}
+
+/// The ticket page's status drop-down teaches the filter as the buttons do: choosing
+/// `spam` is a spam mark, moving a ticket out of `spam` a not-spam mark (the API's PATCH
+/// stays a plain status change).
+pub(super) async fn follow_status(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: i64,
+    chosen: Option<Status>,
+) -> Result<(), ApiError> {
+    let Some(chosen) = chosen else {
+        return Ok(());
+    };
+    let viewer = Viewer::of(&signed_in.session.user);
+    let current = tickets::get(&signed_in.db, viewer, id).await?.status;
+    let class = match (current == Status::Spam, chosen == Status::Spam) {
+        (false, true) => Class::Spam,
+        (true, false) => Class::Ham,
+        _ => return Ok(()),
+    };
+    mark(state, signed_in, vec![id], class).await
 }
 
 async fn mark_spam(

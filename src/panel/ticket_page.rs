@@ -604,6 +604,7 @@ async fn change(
         ),
         ..TicketPatch::default()
     };
+    super::spam_pages::follow_status(&state, &signed_in, id, patch.status).await?;
     match tickets::update(
         &signed_in.db,
         state.clock.now_unix(),

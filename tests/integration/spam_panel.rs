@@ -141,6 +141,31 @@ async fn agents_mark_and_release_tickets_and_admins_tune_the_filter() {
         (&json!(1), &json!(2))
     );
 
+    // The status drop-down teaches like the buttons: into spam and out of it again.
+    let update = format!("/agent/tickets/{c}/update");
+    let controls = |status: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("status", status.to_string()),
+            ("priority", "normal".to_string()),
+            ("assignee", String::new()),
+            ("tags", String::new()),
+        ]
+    };
+    for (chosen, counts) in [("spam", (2, 1)), ("pending", (1, 2))] {
+        let fields = controls(chosen);
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (code, _, _) = panel.post(&update, &pairs).await;
+        assert_eq!(code.as_u16(), 303);
+        assert_eq!(status(&daemon, c).await, chosen);
+        let learned = api(&daemon, reqwest::Method::GET, "/api/v1/spam", None).await;
+        assert_eq!(
+            (&learned["spam_learned"], &learned["ham_learned"]),
+            (&json!(counts.0), &json!(counts.1)),
+            "after choosing {chosen}"
+        );
+    }
+
     // The filter's page: figures, and settings an admin saves.
     let (code, _, page) = panel.get("/agent/spam").await;
     assert_eq!(code, 200);
