@@ -158,3 +158,5 @@ size-kb = { $size } kB
 size-mb = { $size } MB
 
 # language-name a profile-language* už jsou v locales/cs/panel.ftl.
+contacts-consents = Souhlas v chatu
+contacts-consent-given = { $when }: souhlas s verzí { $version } ({ $language }) z adresy { $ip }

@@ -151,3 +151,5 @@ size-kb = { $size } KB
 size-mb = { $size } MB
 
 # language-name und profile-language* stehen bereits in locales/de/panel.ftl.
+contacts-consents = Einwilligung im Chat
+contacts-consent-given = { $when }: Version { $version } ({ $language }) zugestimmt, von { $ip }

@@ -154,3 +154,5 @@ language-name = English
 profile-language = Language
 profile-language-browser = As my browser asks
 profile-language-save = Save language
+contacts-consents = Chat consent
+contacts-consent-given = { $when }: agreed to version { $version } ({ $language }) from { $ip }

@@ -154,3 +154,5 @@ size-kb = { $size } KB
 size-mb = { $size } MB
 
 # language-name un profile-language* jau ir failā locales/lv/panel.ftl.
+contacts-consents = Piekrišana tērzēšanā
+contacts-consent-given = { $when }: piekrita versijai { $version } ({ $language }) no { $ip }

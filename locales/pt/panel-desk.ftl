@@ -155,3 +155,5 @@ size-kb = { $size } KB
 size-mb = { $size } MB
 
 # language-name e profile-language* já estão em locales/pt/panel.ftl.
+contacts-consents = Consentimento no chat
+contacts-consent-given = { $when }: aceitou a versão { $version } ({ $language }) a partir de { $ip }

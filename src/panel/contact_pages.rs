@@ -311,6 +311,10 @@ async fn render(
         None => None,
     };
     let chosen_missing = shown.merge_from.is_some() && chosen.is_none();
+    // What they agreed to before chatting (GDPR: shown where the person is).
+    let consents = crate::chat::store::consents_of(&signed_in.db, id)
+        .await
+        .map_err(ApiError::from)?;
     let title = display_name(&person);
     let body = html! {
         p { a href="/agent/contacts" { "← " (t("contacts-title")) } }
@@ -338,6 +342,22 @@ async fn render(
                     ul class="other-tickets" {
                         @for ticket in &their {
                             li { a href={"/agent/tickets/" (ticket.id)} { (ticket.subject) } " " span class="code" { (ticket.code) } " " (status_badge(locale, ticket.status)) }
+                        }
+                    }
+                }
+                @if !consents.is_empty() {
+                    h2 { (t("contacts-consents")) }
+                    ul class="consents" {
+                        @for consent in &consents {
+                            li {
+                                (locale.t_with("contacts-consent-given", &[
+                                    ("when", &locale.datetime(&consent.given_at)),
+                                    ("version", &consent.version.to_string()),
+                                    ("language", &consent.locale),
+                                    ("ip", &consent.ip),
+                                ]))
+                                blockquote { (consent.text) }
+                            }
                         }
                     }
                 }

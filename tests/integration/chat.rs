@@ -433,6 +433,21 @@ async fn a_chat_without_consent_is_refused_and_consent_is_recorded_with_its_vers
     );
     assert_eq!(records[0]["ip"], "127.0.0.1");
     assert_eq!(records[0]["chat_id"], started["chat"]);
+
+    // The contact's page in the panel shows what they agreed to.
+    let mut panel = crate::two_factor::Panel::new(&daemon);
+    panel.password(OWNER.0, OWNER.1).await;
+    let (status, _, page) = panel.get(&format!("/agent/contacts/{contact}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Chat consent"), "{page}");
+    assert!(
+        page.contains("agreed to version 2 (en) from 127.0.0.1"),
+        "{page}"
+    );
+    assert!(
+        page.contains("We store your name, email and this chat to help you."),
+        "{page}"
+    );
 }
 
 #[tokio::test]
