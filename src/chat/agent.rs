@@ -16,7 +16,7 @@ use super::visitor::{MAX_BAD_FRAMES, MAX_FRAME, PING_EVERY};
 use super::{ChatError, Side};
 use crate::app::AppState;
 use crate::store::Database;
-use crate::tickets::{self, TicketPatch, Viewer};
+use crate::tickets::Viewer;
 
 /// Everything an agent connection knows before its first frame.
 pub struct AgentContext {
@@ -196,21 +196,12 @@ impl Connection {
     async fn accept(&mut self, chat: i64) -> Flow {
         let now = self.now();
         let viewer = self.ctx.viewer;
-        let (joined, ticket) = match store::accept(&self.ctx.db, now, viewer, chat).await {
+        let (joined, _ticket) = match store::accept(&self.ctx.db, now, viewer, chat).await {
             Ok(accepted) => accepted,
             Err(e) => return self.refuse(&e).await,
         };
         self.chats.publish_event(&joined);
         self.chats.list_changed();
-        // The ticket is the agent's too; its own history records the change. Should this
-        // second commit fail, the chat is still accepted: it is only logged.
-        let assign = TicketPatch {
-            assignee_id: Some(Some(viewer.user_id)),
-            ..Default::default()
-        };
-        if let Err(e) = tickets::update(&self.ctx.db, now, viewer, ticket, assign).await {
-            tracing::warn!(error = %e, chat, "could not assign the chat's ticket");
-        }
         self.follow(chat, 0).await
     }
 

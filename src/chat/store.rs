@@ -669,8 +669,9 @@ pub async fn agent_message(
     .await
 }
 
-/// An agent takes a waiting chat: it becomes active, theirs, and the visitor is told who
-/// joined. Returns the `agent_joined` event and the chat's ticket.
+/// An agent takes a waiting chat: it becomes active, theirs, its ticket is assigned to them
+/// (an event in the ticket's history), and the visitor is told who joined — one commit.
+/// Returns the `agent_joined` event and the chat's ticket.
 pub async fn accept(
     db: &Database,
     now: i64,
@@ -697,6 +698,17 @@ pub async fn accept(
             "UPDATE chats SET status = 'active', agent_id = ?2, accepted_at = ?3 WHERE id = ?1",
         )?
         .execute(params![chat, viewer.user_id, now])?;
+        let assign = tickets::TicketPatch {
+            assignee_id: Some(Some(viewer.user_id)),
+            ..Default::default()
+        };
+        tickets::update_in(
+            conn,
+            now,
+            viewer,
+            ticket,
+            tickets::CheckedPatch::of(assign)?,
+        )?;
         let seq = append(
             conn,
             chat,

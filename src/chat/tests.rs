@@ -166,9 +166,12 @@ async fn a_chat_is_a_ticket_with_consent_recorded_and_messages_numbered() {
     );
     assert_eq!(ticket.subject, "Chat: Hello, my order did not arrive.");
     assert_eq!(
-        ticket.assignee, None,
-        "assignment is the connection's second step"
+        ticket.assignee.as_ref().map(|a| a.id),
+        Some(agent.id),
+        "accepting assigns the ticket in the same commit"
     );
+    let history = ticket.history.as_ref().unwrap();
+    assert!(history.iter().any(|e| e.field == "assignee"), "{history:?}");
 }
 
 #[tokio::test]
