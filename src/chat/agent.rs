@@ -8,11 +8,11 @@ use std::sync::Arc;
 use axum::extract::ws::{Message, WebSocket};
 use tokio::sync::{broadcast, mpsc};
 
-use super::connection::{CLOSE_POLICY, Outbox, read_failure};
+use super::connection::{Flow, Outbox, Read};
 use super::hub::{AccountChats, Following, Live};
-use super::protocol::{AgentFrame, ServerFrame, chat_error_text, error_text, parse};
+use super::protocol::{AgentFrame, ServerFrame, error_text};
 use super::store::{self, Closer};
-use super::visitor::{MAX_BAD_FRAMES, MAX_FRAME, PING_EVERY};
+use super::visitor::PING_EVERY;
 use super::{ChatError, Side};
 use crate::app::AppState;
 use crate::store::Database;
@@ -32,12 +32,6 @@ struct Connection {
     chats: Arc<AccountChats>,
     inbox_tx: mpsc::Sender<super::hub::Inbound>,
     following: std::collections::HashMap<i64, Following>,
-    bad_frames: u32,
-}
-
-enum Flow {
-    Continue,
-    Stop,
 }
 
 /// Open chats one console may follow at once.
@@ -53,7 +47,6 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
         chats,
         inbox_tx,
         following: Default::default(),
-        bad_frames: 0,
     };
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -66,19 +59,13 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
             Some(inbound) = inbox.recv() => match conn.out.deliver(inbound).await {
                 Ok(true) => Flow::Continue,
                 Ok(false) => Flow::Stop,
-                Err(e) => conn.refuse(&e).await,
+                Err(e) => conn.out.refuse(&e).await,
             },
             changed = list.recv() => match changed {
                 Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => conn.send_list().await,
                 Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
-            _ = ping.tick() => {
-                if conn.out.socket.send(Message::Ping(Default::default())).await.is_ok() {
-                    Flow::Continue
-                } else {
-                    Flow::Stop
-                }
-            }
+            _ = ping.tick() => conn.out.ping().await,
         };
         if let Flow::Stop = flow {
             break;
@@ -88,45 +75,10 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
 
 impl Connection {
     async fn incoming(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Flow {
-        match incoming {
-            None | Some(Ok(Message::Close(_))) => Flow::Stop,
-            Some(Err(e)) => {
-                let (code, reason) = read_failure(&e, MAX_FRAME);
-                self.out.close(code, &reason).await;
-                Flow::Stop
-            }
-            Some(Ok(Message::Text(text))) => match parse::<AgentFrame>(text.as_str()) {
-                Ok(frame) => self.frame(frame).await,
-                Err(why) => self.bad_frame(&why).await,
-            },
-            Some(Ok(Message::Binary(_))) => {
-                self.bad_frame("frames are JSON text, not binary").await
-            }
-            Some(Ok(_)) => Flow::Continue,
+        match self.out.read::<AgentFrame>(incoming, "malformed").await {
+            Read::Frame(frame) => self.frame(frame).await,
+            Read::Done(flow) => flow,
         }
-    }
-
-    async fn bad_frame(&mut self, why: &str) -> Flow {
-        self.bad_frames += 1;
-        if self.bad_frames > MAX_BAD_FRAMES {
-            self.out
-                .close(CLOSE_POLICY, "too many malformed frames")
-                .await;
-            return Flow::Stop;
-        }
-        self.say(error_text("malformed", why)).await
-    }
-
-    async fn say(&mut self, text: String) -> Flow {
-        if self.out.send(text).await {
-            Flow::Continue
-        } else {
-            Flow::Stop
-        }
-    }
-
-    async fn refuse(&mut self, error: &ChatError) -> Flow {
-        self.say(chat_error_text(error)).await
     }
 
     fn now(&self) -> i64 {
@@ -146,13 +98,13 @@ impl Connection {
                     Flow::Stop
                 }
             }
-            Err(e) => self.refuse(&e).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 
     async fn frame(&mut self, frame: AgentFrame) -> Flow {
         match frame {
-            AgentFrame::Ping => self.say(ServerFrame::Pong.text()).await,
+            AgentFrame::Ping => self.out.say(ServerFrame::Pong.text()).await,
             AgentFrame::Accept { chat } => self.accept(chat).await,
             AgentFrame::Open { chat, last_seq } => self.open(chat, last_seq).await,
             AgentFrame::Message {
@@ -180,7 +132,7 @@ impl Connection {
         if !self.following.contains_key(&chat) {
             if self.following.len() >= MAX_FOLLOWED {
                 let message = format!("a console follows at most {MAX_FOLLOWED} chats at once");
-                return self.say(error_text("too_many_chats", &message)).await;
+                return self.out.say(error_text("too_many_chats", &message)).await;
             }
             let following = self.chats.follow(chat, self.inbox_tx.clone());
             self.following.insert(chat, following);
@@ -189,7 +141,7 @@ impl Connection {
         match self.out.catch_up(chat).await {
             Ok(true) => Flow::Continue,
             Ok(false) => Flow::Stop,
-            Err(e) => self.refuse(&e).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 
@@ -198,7 +150,7 @@ impl Connection {
         let viewer = self.ctx.viewer;
         let (joined, _ticket) = match store::accept(&self.ctx.db, now, viewer, chat).await {
             Ok(accepted) => accepted,
-            Err(e) => return self.refuse(&e).await,
+            Err(e) => return self.out.refuse(&e).await,
         };
         self.chats.publish_event(&joined);
         self.chats.list_changed();
@@ -207,7 +159,7 @@ impl Connection {
 
     async fn open(&mut self, chat: i64, last_seq: i64) -> Flow {
         if let Err(e) = store::visible_to(&self.ctx.db, self.ctx.viewer, chat).await {
-            return self.refuse(&e).await;
+            return self.out.refuse(&e).await;
         }
         if self.following.contains_key(&chat) {
             // Opened again (the console reloaded its view): replay from what it says it has.
@@ -223,7 +175,7 @@ impl Connection {
                 .await
             {
                 Ok(posted) => posted,
-                Err(e) => return self.refuse(&e).await,
+                Err(e) => return self.out.refuse(&e).await,
             };
         let ack = ServerFrame::Ack {
             chat,
@@ -241,7 +193,7 @@ impl Connection {
             return match self.out.catch_up(chat).await {
                 Ok(true) => Flow::Continue,
                 Ok(false) => Flow::Stop,
-                Err(e) => self.refuse(&e).await,
+                Err(e) => self.out.refuse(&e).await,
             };
         }
         Flow::Continue
@@ -250,6 +202,7 @@ impl Connection {
     async fn read(&mut self, chat: i64, seq: i64) -> Flow {
         if !self.out.tracks(chat) {
             return self
+                .out
                 .say(error_text(
                     "not_open",
                     "open the chat before marking it read",
@@ -257,7 +210,7 @@ impl Connection {
                 .await;
         }
         if let Err(e) = store::mark_read(&self.ctx.db, chat, Side::Agent, seq).await {
-            return self.refuse(&e).await;
+            return self.out.refuse(&e).await;
         }
         let read = Live::Read {
             from: Side::Agent,
@@ -278,13 +231,13 @@ impl Connection {
                     return match self.out.catch_up(chat).await {
                         Ok(true) => Flow::Continue,
                         Ok(false) => Flow::Stop,
-                        Err(e) => self.refuse(&e).await,
+                        Err(e) => self.out.refuse(&e).await,
                     };
                 }
                 Flow::Continue
             }
-            Ok(None) => self.refuse(&ChatError::Closed).await,
-            Err(e) => self.refuse(&e).await,
+            Ok(None) => self.out.refuse(&ChatError::Closed).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 }

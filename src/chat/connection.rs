@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 
 use super::hub::{Inbound, Live};
-use super::protocol::{ServerFrame, event_text};
+use super::protocol::{ServerFrame, chat_error_text, error_text, event_text, parse};
 use super::store::{self, REPLAY_BATCH};
 use super::{ChatError, Side};
 use crate::store::Database;
@@ -18,6 +18,24 @@ pub const CLOSE_POLICY: u16 = 1008;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 pub const CLOSE_PROTOCOL: u16 = 1002;
 
+/// The largest frame (and message) a client may send; larger ones close the connection.
+pub const MAX_FRAME: usize = 32 * 1024;
+/// Malformed frames tolerated (each answered with an error) before the connection closes.
+pub const MAX_BAD_FRAMES: u32 = 5;
+
+/// Whether a connection goes on after handling something.
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// What reading one message from the socket gave.
+pub enum Read<T> {
+    Frame(T),
+    /// Nothing to handle: closed, a control frame, or a malformed frame already answered.
+    Done(Flow),
+}
+
 /// The socket, and for each chat this connection follows the last sequence number sent.
 pub struct Outbox {
     pub socket: WebSocket,
@@ -25,6 +43,7 @@ pub struct Outbox {
     /// Which side this connection is: its own typing and read receipts are not echoed.
     pub side: Side,
     sent: HashMap<i64, i64>,
+    bad_frames: u32,
 }
 
 impl Outbox {
@@ -34,6 +53,70 @@ impl Outbox {
             db,
             side,
             sent: HashMap::new(),
+            bad_frames: 0,
+        }
+    }
+
+    /// One message from the socket as a client frame `T`: a malformed one is answered with
+    /// an `error` frame (`code`), and after `MAX_BAD_FRAMES` of them the socket is closed.
+    pub async fn read<T: for<'de> serde::Deserialize<'de>>(
+        &mut self,
+        incoming: Option<Result<Message, axum::Error>>,
+        code: &str,
+    ) -> Read<T> {
+        match incoming {
+            None | Some(Ok(Message::Close(_))) => Read::Done(Flow::Stop),
+            Some(Err(e)) => {
+                let (close, reason) = read_failure(&e, MAX_FRAME);
+                self.close(close, &reason).await;
+                Read::Done(Flow::Stop)
+            }
+            Some(Ok(Message::Text(text))) => match parse::<T>(text.as_str()) {
+                Ok(frame) => Read::Frame(frame),
+                Err(why) => Read::Done(self.bad_frame(code, &why).await),
+            },
+            Some(Ok(Message::Binary(_))) => Read::Done(
+                self.bad_frame(code, "frames are JSON text, not binary")
+                    .await,
+            ),
+            Some(Ok(_)) => Read::Done(Flow::Continue),
+        }
+    }
+
+    async fn bad_frame(&mut self, code: &str, why: &str) -> Flow {
+        self.bad_frames += 1;
+        if self.bad_frames > MAX_BAD_FRAMES {
+            self.close(CLOSE_POLICY, "too many malformed frames").await;
+            return Flow::Stop;
+        }
+        self.say(error_text(code, why)).await
+    }
+
+    /// Sends a text frame; stops when the connection is gone.
+    pub async fn say(&mut self, text: String) -> Flow {
+        if self.send(text).await {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+
+    /// Tells the client why what it asked was refused.
+    pub async fn refuse(&mut self, error: &ChatError) -> Flow {
+        self.say(chat_error_text(error)).await
+    }
+
+    /// A WebSocket ping, so that idle connections through proxies stay open.
+    pub async fn ping(&mut self) -> Flow {
+        if self
+            .socket
+            .send(Message::Ping(Default::default()))
+            .await
+            .is_ok()
+        {
+            Flow::Continue
+        } else {
+            Flow::Stop
         }
     }
 

@@ -35,7 +35,7 @@ pub use hub::ChatHub;
 pub use routes::routes;
 
 /// The longest chat message, in characters. Longer text is refused with a clear error (the
-/// frame limit, a hard close, is set well above it; see `visitor::MAX_FRAME`).
+/// frame limit, a hard close, is set well above it; see `connection::MAX_FRAME`).
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 
 /// Where a chat stands: waiting for an agent, answered by one, or over.

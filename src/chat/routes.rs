@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::agent::{self, AgentContext};
+use super::connection::MAX_FRAME;
 use super::settings::{self, ChatSettings, SettingsPatch};
-use super::visitor::{self, MAX_FRAME, VisitorContext};
+use super::visitor::{self, VisitorContext};
 use super::{ChatError, console, widget};
 use crate::accounts::{AccountState, RoutedAccount};
 use crate::app::AppState;

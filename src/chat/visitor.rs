@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message, WebSocket};
 use tokio::sync::{broadcast, mpsc};
 
-use super::connection::{CLOSE_POLICY, Outbox, read_failure};
+use super::connection::{CLOSE_POLICY, Flow, Outbox, Read};
 use super::hub::{AccountChats, Following, Live};
-use super::protocol::{ServerFrame, VisitorFrame, chat_error_text, error_text, parse};
+use super::protocol::{ServerFrame, VisitorFrame, error_text};
 use super::settings::ChatSettings;
 use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
@@ -21,11 +21,7 @@ use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::store::Database;
 
-/// The largest frame (and message) a client may send; larger ones close the connection.
-pub const MAX_FRAME: usize = 32 * 1024;
 pub const PING_EVERY: Duration = Duration::from_secs(30);
-/// Malformed frames tolerated (each answered with an error) before the connection closes.
-pub const MAX_BAD_FRAMES: u32 = 5;
 /// Rate-limited frames in a row tolerated before the connection closes.
 pub const MAX_REFUSED_IN_A_ROW: u32 = 20;
 
@@ -50,15 +46,9 @@ struct Connection {
     chats: Arc<AccountChats>,
     inbox_tx: mpsc::Sender<super::hub::Inbound>,
     bound: Option<Bound>,
-    bad_frames: u32,
     refused_in_a_row: u32,
     /// While the chat waits for an agent: the queue position last told (0: not yet).
     waiting_at: Option<i64>,
-}
-
-enum Flow {
-    Continue,
-    Stop,
 }
 
 pub async fn run(socket: WebSocket, ctx: VisitorContext) {
@@ -70,7 +60,6 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
         chats,
         inbox_tx,
         bound: None,
-        bad_frames: 0,
         refused_in_a_row: 0,
         waiting_at: None,
     };
@@ -83,7 +72,7 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
             Some(inbound) = inbox.recv() => match conn.out.deliver(inbound).await {
                 Ok(true) => Flow::Continue,
                 Ok(false) => Flow::Stop,
-                Err(e) => conn.refuse(&e).await,
+                Err(e) => conn.out.refuse(&e).await,
             },
             // The account's chats changed (one started, accepted, closed): a waiting
             // visitor hears their new place in the queue.
@@ -91,13 +80,7 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
                 Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => conn.tell_position().await,
                 Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
-            _ = ping.tick() => {
-                if conn.out.socket.send(Message::Ping(Default::default())).await.is_ok() {
-                    Flow::Continue
-                } else {
-                    Flow::Stop
-                }
-            }
+            _ = ping.tick() => conn.out.ping().await,
         };
         if let Flow::Stop = flow {
             break;
@@ -107,46 +90,10 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
 
 impl Connection {
     async fn incoming(&mut self, incoming: Option<Result<Message, axum::Error>>) -> Flow {
-        match incoming {
-            None | Some(Ok(Message::Close(_))) => Flow::Stop,
-            Some(Err(e)) => {
-                let (code, reason) = read_failure(&e, MAX_FRAME);
-                self.out.close(code, &reason).await;
-                Flow::Stop
-            }
-            Some(Ok(Message::Text(text))) => match parse::<VisitorFrame>(text.as_str()) {
-                Ok(frame) => self.frame(frame).await,
-                Err(why) => self.bad_frame("malformed", &why).await,
-            },
-            Some(Ok(Message::Binary(_))) => {
-                self.bad_frame("malformed", "frames are JSON text, not binary")
-                    .await
-            }
-            Some(Ok(_)) => Flow::Continue,
+        match self.out.read::<VisitorFrame>(incoming, "malformed").await {
+            Read::Frame(frame) => self.frame(frame).await,
+            Read::Done(flow) => flow,
         }
-    }
-
-    async fn bad_frame(&mut self, code: &str, why: &str) -> Flow {
-        self.bad_frames += 1;
-        if self.bad_frames > MAX_BAD_FRAMES {
-            self.out
-                .close(CLOSE_POLICY, "too many malformed frames")
-                .await;
-            return Flow::Stop;
-        }
-        self.say(error_text(code, why)).await
-    }
-
-    async fn say(&mut self, text: String) -> Flow {
-        if self.out.send(text).await {
-            Flow::Continue
-        } else {
-            Flow::Stop
-        }
-    }
-
-    async fn refuse(&mut self, error: &ChatError) -> Flow {
-        self.say(chat_error_text(error)).await
     }
 
     async fn rate_limited(&mut self, wait: Duration) -> Flow {
@@ -162,7 +109,7 @@ impl Connection {
             message: "too many messages; wait before sending more",
             retry_after_ms: Some(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX).max(1)),
         };
-        self.say(frame.text()).await
+        self.out.say(frame.text()).await
     }
 
     fn now(&self) -> i64 {
@@ -171,20 +118,22 @@ impl Connection {
 
     async fn frame(&mut self, frame: VisitorFrame) -> Flow {
         match (frame, self.bound.is_some()) {
-            (VisitorFrame::Ping, _) => self.say(ServerFrame::Pong.text()).await,
+            (VisitorFrame::Ping, _) => self.out.say(ServerFrame::Pong.text()).await,
             (start @ VisitorFrame::Start { .. }, false) => self.start(start).await,
             (VisitorFrame::Resume { token, last_seq }, false) => {
                 self.resume(&token, last_seq).await
             }
             (VisitorFrame::Start { .. } | VisitorFrame::Resume { .. }, true) => {
-                self.say(error_text(
-                    "already_bound",
-                    "this connection has its chat; open another to start a new one",
-                ))
-                .await
+                self.out
+                    .say(error_text(
+                        "already_bound",
+                        "this connection has its chat; open another to start a new one",
+                    ))
+                    .await
             }
             (_, false) => {
-                self.say(error_text("not_started", "send `start` or `resume` first"))
+                self.out
+                    .say(error_text("not_started", "send `start` or `resume` first"))
                     .await
             }
             (VisitorFrame::Message { client_id, body }, true) => {
@@ -223,7 +172,7 @@ impl Connection {
         let visitor = match visitor {
             Some(id) => match store::client_id("visitor", &id) {
                 Ok(id) => id,
-                Err(e) => return self.refuse(&e).await,
+                Err(e) => return self.out.refuse(&e).await,
             },
             None => new_visitor_id(),
         };
@@ -266,7 +215,7 @@ impl Connection {
         .await;
         let started = match started {
             Ok(started) => started,
-            Err(e) => return self.refuse(&e).await,
+            Err(e) => return self.out.refuse(&e).await,
         };
         self.bind(started.chat, visitor.clone());
         self.chats.list_changed();
@@ -316,7 +265,7 @@ impl Connection {
                 self.waiting_at = None;
                 Flow::Continue
             }
-            Err(e) => self.refuse(&e).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 
@@ -334,14 +283,14 @@ impl Connection {
         match self.out.catch_up(chat).await {
             Ok(true) => Flow::Continue,
             Ok(false) => Flow::Stop,
-            Err(e) => self.refuse(&e).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 
     async fn resume(&mut self, token: &str, last_seq: i64) -> Flow {
         let chat = match store::by_token(&self.ctx.db, token).await {
             Ok(chat) => chat,
-            Err(e) => return self.refuse(&e).await,
+            Err(e) => return self.out.refuse(&e).await,
         };
         self.bind(chat.id, chat.visitor_id.clone());
         self.out.track(chat.id, last_seq);
@@ -376,7 +325,7 @@ impl Connection {
         let now = self.now();
         let posted = match store::visitor_message(&self.ctx.db, now, chat, client_id, body).await {
             Ok(posted) => posted,
-            Err(e) => return self.refuse(&e).await,
+            Err(e) => return self.out.refuse(&e).await,
         };
         let ack = ServerFrame::Ack {
             chat,
@@ -398,7 +347,7 @@ impl Connection {
             return Flow::Continue;
         };
         if let Err(e) = store::mark_read(&self.ctx.db, chat, Side::Visitor, seq).await {
-            return self.refuse(&e).await;
+            return self.out.refuse(&e).await;
         }
         let read = Live::Read {
             from: Side::Visitor,
@@ -419,8 +368,8 @@ impl Connection {
                 self.chats.list_changed();
                 self.catch_up(chat).await
             }
-            Ok(None) => self.refuse(&ChatError::Closed).await,
-            Err(e) => self.refuse(&e).await,
+            Ok(None) => self.out.refuse(&ChatError::Closed).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 }
