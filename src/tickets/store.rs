@@ -334,17 +334,7 @@ pub async fn create(
     actor: Actor,
     idempotency: Option<Idempotency>,
 ) -> Result<(Ticket, bool), TicketError> {
-    let arrival = Arrival::default();
-    insert(
-        db,
-        now,
-        account_slug,
-        new,
-        Some(actor),
-        idempotency,
-        arrival,
-    )
-    .await
+    create_judged(db, now, account_slug, new, actor, idempotency, None).await
 }
 
 /// `create` for a ticket the spam filter judged (`spam_check`): a `spam` verdict makes it
@@ -376,7 +366,6 @@ pub async fn create_judged(
 
 /// How a ticket arrived: the address of a contact who wrote it themselves, and what the
 /// spam filter said.
-#[derive(Default)]
 struct Arrival {
     ip: Option<String>,
     spam_check: Option<SpamCheck>,
