@@ -135,6 +135,9 @@ impl Filters {
 
     fn slot(&self, account_id: &str) -> Arc<Slot> {
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = accounts.get(account_id) {
+            return slot.clone();
+        }
         accounts.entry(account_id.to_string()).or_default().clone()
     }
 }
