@@ -458,6 +458,10 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 15,
         sql: CHAT,
     },
+    Migration {
+        version: 16,
+        sql: CHAT_BANS,
+    },
 ];
 
 /// The spam filter's model (src/spam/), migration 12 of an account database and, as it
@@ -509,6 +513,34 @@ CREATE INDEX spam_learned_recent ON spam_learned(learned_at);
 /// the daemon's in-memory copy knows whether it is the model on disk (src/spam/live.rs).
 pub const SPAM_MODEL_GENERATION: &str = r#"
 ALTER TABLE spam_model ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+"#;
+
+/// Chat bans (src/chat/bans.rs), migration 16 of an account database: addresses, networks
+/// and visitor ids refused a chat, and the address each chat started from (so the console
+/// can ban "this visitor" even when no consent record holds the address).
+pub const CHAT_BANS: &str = r#"
+-- `value` is, for `ip`, an address or a CIDR network in canonical text (`203.0.113.9`,
+-- `203.0.113.0/24`, `2001:db8::/32`; a single address never carries /32 or /128), and for
+-- `visitor` a widget's visitor id. A start or resume is refused while a ban matches and has
+-- not expired (`expires_at` NULL: permanent). The unique index is the lookup `is_banned`
+-- probes, once per candidate network of the client's address.
+CREATE TABLE chat_bans (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('ip', 'visitor')),
+    value      TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    UNIQUE (kind, value)
+) STRICT;
+CREATE INDEX chat_bans_expiry ON chat_bans(expires_at) WHERE expires_at IS NOT NULL;
+
+-- The client address a chat started from; goes with the chat.
+CREATE TABLE chat_start_ips (
+    chat_id INTEGER PRIMARY KEY REFERENCES chats(id) ON DELETE CASCADE,
+    ip      TEXT NOT NULL
+) STRICT;
 "#;
 
 /// Live chat (src/chat/), migration 15 of an account database. A chat is a ticket (channel
