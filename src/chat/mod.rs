@@ -13,10 +13,13 @@
 //! edge), `spam.rs` (where the spam filter judges a chat's first message).
 
 pub mod agent;
+pub mod bans;
+mod bans_api;
 mod connection;
 mod console;
 pub mod hub;
 pub mod limits;
+pub mod openapi;
 pub mod protocol;
 pub mod routes;
 pub mod settings;

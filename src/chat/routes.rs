@@ -36,6 +36,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/static/chat-console.css", get(console::style))
         .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
         .route("/api/v1/chat/consents", get(consents))
+        .merge(super::bans_api::routes())
         .merge(agent)
 }
 

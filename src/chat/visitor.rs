@@ -16,7 +16,7 @@ use super::protocol::{ServerFrame, VisitorFrame, error_text};
 use super::settings::ChatSettings;
 use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
-use super::{ChatError, Side};
+use super::{ChatError, Side, bans};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::store::Database;
@@ -186,6 +186,11 @@ impl Connection {
         {
             return self.rate_limited(wait).await;
         }
+        let now = self.now();
+        let (db, ip) = (&self.ctx.db, &self.ctx.ip);
+        if bans::turned_away(&mut self.out, db, now, ip, Some(&visitor)).await {
+            return Flow::Stop;
+        }
         let spam_check =
             judge_first_message(&self.ctx.state.spam, &account, &self.ctx.db, &message).await;
         let form = StartForm {
@@ -202,7 +207,6 @@ impl Connection {
             id: visitor.clone(),
             ip: self.ctx.ip.clone(),
         };
-        let now = self.now();
         let started = store::start(
             &self.ctx.db,
             now,
@@ -217,6 +221,7 @@ impl Connection {
             Ok(started) => started,
             Err(e) => return self.out.refuse(&e).await,
         };
+        bans::remember_start_ip(self.ctx.db.clone(), started.chat, self.ctx.ip.clone());
         self.bind(started.chat, visitor.clone());
         self.chats.list_changed();
         let hello = ServerFrame::Started {
@@ -292,6 +297,11 @@ impl Connection {
             Ok(chat) => chat,
             Err(e) => return self.out.refuse(&e).await,
         };
+        let now = self.now();
+        let (db, ip) = (&self.ctx.db, &self.ctx.ip);
+        if bans::turned_away(&mut self.out, db, now, ip, Some(&chat.visitor_id)).await {
+            return Flow::Stop;
+        }
         self.bind(chat.id, chat.visitor_id.clone());
         self.out.track(chat.id, last_seq);
         let resumed = ServerFrame::Resumed {

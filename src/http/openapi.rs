@@ -20,16 +20,21 @@ pub fn spec() -> Value {
         security_paths(),
         super::openapi_desk::paths(),
         attachment_paths(),
+        crate::chat::openapi::paths(),
     ] {
         if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), more) {
             paths.extend(more);
         }
     }
-    if let (Some(schemas), Value::Object(more)) = (
-        spec["components"]["schemas"].as_object_mut(),
+    for more in [
         super::openapi_desk::schemas(),
-    ) {
-        schemas.extend(more);
+        crate::chat::openapi::schemas(),
+    ] {
+        if let (Some(schemas), Value::Object(more)) =
+            (spec["components"]["schemas"].as_object_mut(), more)
+        {
+            schemas.extend(more);
+        }
     }
     spec
 }

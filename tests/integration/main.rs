@@ -14,6 +14,7 @@ mod attachments;
 mod audit;
 mod browser;
 mod chat;
+mod chat_bans;
 mod chat_browser;
 mod cli;
 mod config;

@@ -243,3 +243,72 @@ async fn helpdesk_answers_match_the_openapi_document() {
     missing.as_object_mut().unwrap().remove("code");
     assert!(!validator.is_valid(&missing));
 }
+
+/// The chat's moderation routes (bans) against their documentation.
+#[tokio::test]
+async fn chat_ban_answers_match_the_openapi_document() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Opal", OWNER.0, OWNER.1).await;
+    let client = daemon.client();
+    let document: Value = client
+        .get(daemon.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut oas = Conformance {
+        document,
+        checked: 0,
+    };
+    let call = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut request = client
+            .request(method, daemon.url(&path))
+            .basic_auth(OWNER.0, Some(OWNER.1));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method as M;
+
+    let bans = "/api/v1/chat/bans";
+    let new = json!({"kind": "ip", "value": "2001:db8::/48", "reason": "flood", "days": 7});
+    let (s, ban) = call(M::POST, bans.into(), Some(new.clone())).await;
+    assert_eq!(s, 201, "{ban}");
+    oas.check("post", bans, s, &ban);
+    let (s, body) = call(M::POST, bans.into(), Some(new)).await;
+    assert_eq!(s, 409, "{body}");
+    oas.check("post", bans, s, &body);
+    let (s, body) = call(
+        M::POST,
+        bans.into(),
+        Some(json!({"kind": "ip", "value": "300.1.1.1"})),
+    )
+    .await;
+    oas.check("post", bans, s, &body);
+    let (s, body) = call(
+        M::POST,
+        bans.into(),
+        Some(json!({"kind": "visitor", "value": "v1"})),
+    )
+    .await;
+    oas.check("post", bans, s, &body);
+    let (s, body) = call(M::GET, bans.into(), None).await;
+    oas.check("get", bans, s, &body);
+    let one = "/api/v1/chat/bans/{id}";
+    let (s, _) = call(M::DELETE, format!("{bans}/{}", ban["id"]), None).await;
+    assert_eq!(s, 204);
+    assert!(oas.document["paths"][one]["delete"]["responses"]["204"].is_object());
+    let (s, body) = call(M::DELETE, format!("{bans}/{}", ban["id"]), None).await;
+    oas.check("delete", one, s, &body);
+    assert_eq!(oas.checked, 6);
+}
