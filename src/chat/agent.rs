@@ -1,7 +1,8 @@
 //! One agent's WebSocket (`/agent/chat/ws`, signed in with the panel's session): the list
-//! of waiting and own active chats (sent again whenever it changes), accepting, opening a
-//! chat (its events after a given sequence number, then live ones), messages, typing, read
-//! receipts and closing.
+//! of waiting and own active chats (sent again whenever it changes), presence and the
+//! router's offers, accepting or declining, opening a chat (its events after a given
+//! sequence number, then live ones), messages, typing, read receipts, transfers,
+//! invitations and closing.
 
 use std::sync::Arc;
 
@@ -9,9 +10,11 @@ use axum::extract::ws::{Message, WebSocket};
 use tokio::sync::{broadcast, mpsc};
 
 use super::connection::{Flow, Outbox, Read};
+use super::handover::{self, Target};
 use super::hub::{AccountChats, Following, Live};
 use super::protocol::{AgentFrame, ServerFrame, error_text};
-use super::store::{self, Closer};
+use super::routing::{Notice, Presence};
+use super::store::{self, ChatEvent, Closer};
 use super::visitor::PING_EVERY;
 use super::{ChatError, Side};
 use crate::app::AppState;
@@ -32,6 +35,8 @@ struct Connection {
     chats: Arc<AccountChats>,
     inbox_tx: mpsc::Sender<super::hub::Inbound>,
     following: std::collections::HashMap<i64, Following>,
+    /// The presence this console last told its agent.
+    presence: Presence,
 }
 
 /// Open chats one console may follow at once.
@@ -39,17 +44,30 @@ const MAX_FOLLOWED: usize = 200;
 
 pub async fn run(socket: WebSocket, ctx: AgentContext) {
     let (inbox_tx, mut inbox) = mpsc::channel(256);
+    let (notices_tx, mut notices) = mpsc::channel(64);
     let chats = ctx.state.chat.account(&ctx.account_id);
+    chats.router.ensure_running(ctx.db.clone());
+    let _seat = chats.router.sit(ctx.viewer.user_id, notices_tx);
     let mut list = chats.watch_list();
+    let presence = handover::presence_of(&ctx.db, ctx.viewer.user_id)
+        .await
+        .unwrap_or(Presence::Offline);
     let mut conn = Connection {
         out: Outbox::new(socket, ctx.db.clone(), Side::Agent),
         ctx,
         chats,
         inbox_tx,
         following: Default::default(),
+        presence,
     };
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let status = ServerFrame::Presence {
+        status: presence.as_str(),
+    };
+    if !conn.out.send_frame(status).await {
+        return;
+    }
     if let Flow::Stop = conn.send_list().await {
         return;
     }
@@ -65,6 +83,7 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
                 Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => conn.send_list().await,
                 Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
+            Some(notice) = notices.recv() => conn.notice(notice).await,
             _ = ping.tick() => conn.out.ping().await,
         };
         if let Flow::Stop = flow {
@@ -124,6 +143,142 @@ impl Connection {
             }
             AgentFrame::Read { chat, seq } => self.read(chat, seq).await,
             AgentFrame::Close { chat } => self.close(chat).await,
+            AgentFrame::Presence { status } => self.set_presence(&status).await,
+            AgentFrame::Decline { chat } => {
+                self.chats.router.decline(self.ctx.viewer.user_id, chat);
+                Flow::Continue
+            }
+            AgentFrame::Transfer {
+                chat,
+                agent,
+                department,
+            } => self.transfer(chat, agent, department).await,
+            AgentFrame::Invite { chat, agent } => self.invite(chat, agent).await,
+            AgentFrame::Join { chat } => self.join(chat).await,
+            AgentFrame::Leave { chat } => self.leave(chat).await,
+        }
+    }
+
+    /// What the router says: offers to this agent, and who else is seated.
+    async fn notice(&mut self, notice: Notice) -> Flow {
+        let sent = match notice {
+            Notice::Offer { chat, seconds } => {
+                self.out
+                    .send_frame(ServerFrame::Offer { chat, seconds })
+                    .await
+            }
+            Notice::Withdrawn { chat } => {
+                self.out
+                    .send_frame(ServerFrame::OfferWithdrawn { chat })
+                    .await
+            }
+            Notice::Roster(agents) => {
+                let mine = agents
+                    .iter()
+                    .find(|a| a.id == self.ctx.viewer.user_id)
+                    .and_then(|a| Presence::parse(a.presence));
+                if let Some(presence) = mine.filter(|p| *p != self.presence) {
+                    // Another console of this agent changed it: every console shows it.
+                    self.presence = presence;
+                    let status = ServerFrame::Presence {
+                        status: presence.as_str(),
+                    };
+                    if !self.out.send_frame(status).await {
+                        return Flow::Stop;
+                    }
+                }
+                self.out
+                    .send_frame(ServerFrame::Agents { agents: &agents })
+                    .await
+            }
+        };
+        if sent { Flow::Continue } else { Flow::Stop }
+    }
+
+    async fn set_presence(&mut self, status: &str) -> Flow {
+        let Some(presence) = Presence::parse(status) else {
+            let message = "`status` is `online`, `away` or `offline`";
+            return self.out.say(error_text("invalid_presence", message)).await;
+        };
+        let user = self.ctx.viewer.user_id;
+        if let Err(e) = handover::set_presence(&self.ctx.db, user, presence).await {
+            return self.out.refuse(&e).await;
+        }
+        self.presence = presence;
+        self.chats.router.wake();
+        let status = ServerFrame::Presence {
+            status: presence.as_str(),
+        };
+        if self.out.send_frame(status).await {
+            Flow::Continue
+        } else {
+            Flow::Stop
+        }
+    }
+
+    /// Publishes a committed event of a chat, refreshes the consoles' lists, and brings this
+    /// console up to date if it follows the chat.
+    async fn changed(&mut self, event: Option<&ChatEvent>, chat: i64) -> Flow {
+        if let Some(event) = event {
+            self.chats.publish_event(event);
+        }
+        self.chats.list_changed();
+        if !self.out.tracks(chat) {
+            return Flow::Continue;
+        }
+        match self.out.catch_up(chat).await {
+            Ok(true) => Flow::Continue,
+            Ok(false) => Flow::Stop,
+            Err(e) => self.out.refuse(&e).await,
+        }
+    }
+
+    async fn transfer(&mut self, chat: i64, agent: Option<i64>, department: Option<i64>) -> Flow {
+        let target = match (agent, department) {
+            (Some(agent), None) => Target::Agent(agent),
+            (None, Some(department)) => Target::Department(department),
+            _ => {
+                let message = "transfer to an `agent` or to a `department` (one of the two)";
+                return self.out.say(error_text("invalid_transfer", message)).await;
+            }
+        };
+        let now = self.now();
+        let event = match handover::transfer(&self.ctx.db, now, self.ctx.viewer, chat, target).await
+        {
+            Ok(event) => event,
+            Err(e) => return self.out.refuse(&e).await,
+        };
+        if let Target::Agent(agent) = target {
+            self.chats.router.pin(chat, agent);
+        }
+        self.changed(Some(&event), chat).await
+    }
+
+    async fn invite(&mut self, chat: i64, agent: i64) -> Flow {
+        let now = self.now();
+        if let Err(e) = handover::invite(&self.ctx.db, now, self.ctx.viewer, chat, agent).await {
+            return self.out.refuse(&e).await;
+        }
+        self.changed(None, chat).await
+    }
+
+    async fn join(&mut self, chat: i64) -> Flow {
+        let now = self.now();
+        match handover::join(&self.ctx.db, now, self.ctx.viewer, chat).await {
+            Ok(event) => {
+                self.chats.publish_event(&event);
+                self.chats.list_changed();
+                self.follow(chat, 0).await
+            }
+            Err(e) => self.out.refuse(&e).await,
+        }
+    }
+
+    async fn leave(&mut self, chat: i64) -> Flow {
+        let now = self.now();
+        match handover::leave(&self.ctx.db, now, self.ctx.viewer, chat).await {
+            Ok(event) => self.changed(event.as_ref(), chat).await,
+            Err(e) => self.out.refuse(&e).await,
         }
     }
 
@@ -224,18 +379,7 @@ impl Connection {
         let now = self.now();
         let by = Closer::Agent(self.ctx.viewer);
         match store::close(&self.ctx.db, now, chat, by).await {
-            Ok(Some(event)) => {
-                self.chats.publish_event(&event);
-                self.chats.list_changed();
-                if self.out.tracks(chat) {
-                    return match self.out.catch_up(chat).await {
-                        Ok(true) => Flow::Continue,
-                        Ok(false) => Flow::Stop,
-                        Err(e) => self.out.refuse(&e).await,
-                    };
-                }
-                Flow::Continue
-            }
+            Ok(Some(event)) => self.changed(Some(&event), chat).await,
             Ok(None) => self.out.refuse(&ChatError::Closed).await,
             Err(e) => self.out.refuse(&e).await,
         }

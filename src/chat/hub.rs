@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::Side;
 use super::limits::ChatLimits;
+use super::routing::Router;
 use super::store::ChatEvent;
 
 /// Per chat channel: enough for bursts; a receiver further behind reads the store.
@@ -58,6 +59,8 @@ impl ChatHub {
 pub struct AccountChats {
     chats: Mutex<HashMap<i64, broadcast::Sender<Live>>>,
     list: broadcast::Sender<()>,
+    /// Who is offered which waiting chat.
+    pub router: Arc<Router>,
 }
 
 impl Default for AccountChats {
@@ -65,6 +68,7 @@ impl Default for AccountChats {
         AccountChats {
             chats: Mutex::new(HashMap::new()),
             list: broadcast::channel(16).0,
+            router: Arc::default(),
         }
     }
 }
@@ -124,9 +128,11 @@ impl AccountChats {
         self.publish(event.chat, Live::Event(Arc::new(event.clone())));
     }
 
-    /// Agent consoles: the list of waiting and active chats changed.
+    /// Agent consoles: the list of waiting and active chats changed (and so, maybe, who
+    /// should be offered what).
     pub fn list_changed(&self) {
         let _ = self.list.send(());
+        self.router.wake();
     }
 
     pub fn watch_list(&self) -> broadcast::Receiver<()> {

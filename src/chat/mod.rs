@@ -8,7 +8,9 @@
 //! sequence, a lagging receiver, a reconnect) reads them back from the store.
 //!
 //! `store.rs` (the SQL and the rules, testable without HTTP), `settings.rs` (allowed origins,
-//! consent texts, theme), `protocol.rs` (the JSON frames), `limits.rs` (rate limits),
+//! consent texts, theme, routing), `routing/` (presence and offers of waiting chats to
+//! agents), `handover.rs` (transfers, invitations, presence and limits in the database),
+//! `protocol.rs` (the JSON frames), `limits.rs` (rate limits),
 //! `visitor.rs` and `agent.rs` (one WebSocket connection each), `routes.rs` (the thin HTTP
 //! edge), `spam.rs` (where the spam filter judges a chat's first message).
 
@@ -17,11 +19,13 @@ pub mod bans;
 mod bans_api;
 mod connection;
 mod console;
+pub mod handover;
 pub mod hub;
 pub mod limits;
 pub mod openapi;
 pub mod protocol;
 pub mod routes;
+pub mod routing;
 pub mod settings;
 pub mod spam;
 pub mod store;

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::routing::Seated;
 use super::store::{ChatEvent, ChatSummary};
 use super::{ChatError, Side};
 
@@ -78,6 +79,35 @@ pub enum AgentFrame {
     Close {
         chat: i64,
     },
+    /// `online`, `away` or `offline`: whether the router offers this agent chats.
+    Presence {
+        status: String,
+    },
+    /// Pass on an offered chat; it is offered to the next agent.
+    Decline {
+        chat: i64,
+    },
+    /// Hand an active chat to another agent or to a department's queue (one of the two).
+    Transfer {
+        chat: i64,
+        #[serde(default)]
+        agent: Option<i64>,
+        #[serde(default)]
+        department: Option<i64>,
+    },
+    /// Ask another agent into an active chat.
+    Invite {
+        chat: i64,
+        agent: i64,
+    },
+    /// Join a chat this agent was invited to.
+    Join {
+        chat: i64,
+    },
+    /// Leave a chat this agent joined (or decline the invitation).
+    Leave {
+        chat: i64,
+    },
     Ping,
 }
 
@@ -123,6 +153,23 @@ pub enum ServerFrame<'a> {
     /// The agent console's list: waiting chats and the agent's own active ones.
     Chats {
         chats: &'a [ChatSummary],
+    },
+    /// A waiting chat is offered to this agent: `accept` or `decline` within `seconds`.
+    Offer {
+        chat: i64,
+        seconds: u64,
+    },
+    /// The offer of `chat` ended (taken, declined, timed out, or the chat went away).
+    OfferWithdrawn {
+        chat: i64,
+    },
+    /// The agents with a console open: for transfers and invitations.
+    Agents {
+        agents: &'a [Seated],
+    },
+    /// This agent's presence (sent on connect and whenever it changes, to every console).
+    Presence {
+        status: &'a str,
     },
     Pong,
     /// Something this connection sent was refused; `code` is stable, `message` for people.

@@ -146,7 +146,10 @@ async fn put_settings(
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.clock.now_unix();
-    Ok(axum::Json(settings::update(&auth.db, now, patch).await?))
+    let updated = settings::update(&auth.db, now, patch).await?;
+    // A changed limit, offer time or routing applies to the waiting chats at once.
+    state.chat.account(&auth.account.id).router.wake();
+    Ok(axum::Json(updated))
 }
 
 #[derive(serde::Deserialize)]

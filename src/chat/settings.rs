@@ -33,6 +33,12 @@ pub struct ChatSettings {
     pub greeting: BTreeMap<String, String>,
     /// The current (newest) consent text per locale.
     pub consent: BTreeMap<String, ConsentText>,
+    /// How waiting chats are offered: `least_busy` or `round_robin`.
+    pub routing: String,
+    /// The most chats an agent answers at once (an agent's own limit may differ).
+    pub agent_limit: i64,
+    /// How long an offer waits for the agent before it moves on.
+    pub offer_seconds: i64,
 }
 
 /// A change of the settings; absent fields stay. A consent text that differs from the
@@ -46,7 +52,14 @@ pub struct SettingsPatch {
     pub position: Option<String>,
     pub greeting: Option<BTreeMap<String, String>>,
     pub consent_texts: Option<BTreeMap<String, String>>,
+    pub routing: Option<String>,
+    pub agent_limit: Option<i64>,
+    pub offer_seconds: Option<i64>,
 }
+
+pub const ROUTINGS: &[&str] = &["least_busy", "round_robin"];
+pub const AGENT_LIMITS: std::ops::RangeInclusive<i64> = 1..=100;
+pub const OFFER_SECONDS: std::ops::RangeInclusive<i64> = 5..=600;
 
 /// The language of `requested` the widget speaks (`de-AT` → `de`), English otherwise.
 pub fn locale(requested: &str) -> &'static str {
@@ -115,6 +128,7 @@ pub(crate) fn read(conn: &Connection) -> Result<ChatSettings, ChatError> {
         .query_row([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
+    let (routing, agent_limit, offer_seconds) = routing_of(conn)?;
     let mut consent = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT locale, version, text FROM chat_consent_texts t
@@ -140,7 +154,33 @@ pub(crate) fn read(conn: &Connection) -> Result<ChatSettings, ChatError> {
         position,
         greeting: serde_json::from_str(&greeting).unwrap_or_default(),
         consent,
+        routing,
+        agent_limit,
+        offer_seconds,
     })
+}
+
+/// The routing settings alone (the router reads them on every pass).
+pub(crate) fn routing_of(conn: &Connection) -> Result<(String, i64, i64), rusqlite::Error> {
+    conn.prepare_cached(
+        "SELECT routing, agent_limit, offer_seconds FROM chat_settings WHERE id = 1",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+}
+
+fn in_range(
+    field: &str,
+    value: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Option<i64>, ChatError> {
+    match value {
+        Some(v) if !range.contains(&v) => Err(invalid(format!(
+            "`{field}` must be between {} and {}",
+            range.start(),
+            range.end()
+        ))),
+        other => Ok(other),
+    }
 }
 
 /// Is (locale, version) a consent text this account has shown?
@@ -244,15 +284,38 @@ pub async fn update(
         return Err(invalid("a consent text cannot be empty"));
     }
     let required = patch.consent_required.map(i64::from);
+    if let Some(routing) = patch.routing.as_deref() {
+        if !ROUTINGS.contains(&routing) {
+            return Err(invalid(format!(
+                "`routing` is one of {}",
+                ROUTINGS.join(", ")
+            )));
+        }
+    }
+    let routing = patch.routing;
+    let agent_limit = in_range("agent_limit", patch.agent_limit, AGENT_LIMITS)?;
+    let offer_seconds = in_range("offer_seconds", patch.offer_seconds, OFFER_SECONDS)?;
     db.write(move |conn| -> Result<ChatSettings, ChatError> {
         conn.prepare_cached(
             "UPDATE chat_settings SET allowed_origins = coalesce(?1, allowed_origins),
                     consent_required = coalesce(?2, consent_required),
                     theme_color = coalesce(?3, theme_color), position = coalesce(?4, position),
-                    greeting = coalesce(?5, greeting), updated_at = ?6
+                    greeting = coalesce(?5, greeting), updated_at = ?6,
+                    routing = coalesce(?7, routing), agent_limit = coalesce(?8, agent_limit),
+                    offer_seconds = coalesce(?9, offer_seconds)
              WHERE id = 1",
         )?
-        .execute(params![origins, required, theme, position, greeting, now])?;
+        .execute(params![
+            origins,
+            required,
+            theme,
+            position,
+            greeting,
+            now,
+            routing,
+            agent_limit,
+            offer_seconds
+        ])?;
         let current = read(conn)?;
         for (locale, text) in consent_texts.iter().flatten() {
             let unchanged = current.consent.get(locale).is_some_and(|c| c.text == *text);

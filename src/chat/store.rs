@@ -62,6 +62,9 @@ pub struct ChatEvent {
     pub body: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// Where a `transferred` chat went: a department's or an agent's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     pub at: String,
 }
 
@@ -104,6 +107,8 @@ pub struct ChatSummary {
     pub visitor_email: Option<String>,
     pub department_id: Option<i64>,
     pub agent_id: Option<i64>,
+    /// The console's agent in this chat: `answering`, `invited`, `joined`, or none (waiting).
+    pub involvement: Option<String>,
     pub last_seq: i64,
     pub created_at: String,
 }
@@ -120,7 +125,7 @@ pub struct ConsentRecord {
     pub ip: String,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> ChatError {
+pub(super) fn invalid(code: &'static str, message: impl Into<String>) -> ChatError {
     ChatError::Invalid(code, message.into())
 }
 
@@ -410,7 +415,7 @@ pub async fn get(db: &Database, chat: i64) -> Result<ChatRef, ChatError> {
     db.read_now(move |conn| chat_ref(conn, chat)).await
 }
 
-fn chat_ref(conn: &Connection, chat: i64) -> Result<ChatRef, ChatError> {
+pub(super) fn chat_ref(conn: &Connection, chat: i64) -> Result<ChatRef, ChatError> {
     conn.prepare_cached(
         "SELECT id, status, ticket_id, contact_id, agent_id, last_seq, visitor_id
          FROM chats WHERE id = ?1",
@@ -445,7 +450,7 @@ fn event_by_client(
 
 /// Stores the chat's next event; returns its sequence number.
 #[allow(clippy::too_many_arguments)]
-fn append(
+pub(super) fn append(
     conn: &Connection,
     chat: i64,
     kind: &str,
@@ -484,7 +489,7 @@ fn events(
     limit: u32,
 ) -> Result<Vec<ChatEvent>, rusqlite::Error> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.seq, e.kind, e.side, e.client_id, e.at, m.body, u.name, c.name
+        "SELECT e.seq, e.kind, e.side, e.client_id, e.at, m.body, u.name, c.name, e.detail
          FROM chat_events e
          JOIN chats ch ON ch.id = e.chat_id
          LEFT JOIN messages m ON m.id = e.message_id
@@ -510,13 +515,14 @@ fn events(
             name,
             body: r.get(5)?,
             client_id: r.get(3)?,
+            detail: r.get(8)?,
             at: rfc3339(r.get(4)?),
         })
     })?;
     rows.collect()
 }
 
-fn one_event(conn: &Connection, chat: i64, seq: i64) -> Result<ChatEvent, ChatError> {
+pub(super) fn one_event(conn: &Connection, chat: i64, seq: i64) -> Result<ChatEvent, ChatError> {
     events(conn, chat, seq - 1, 1)?
         .into_iter()
         .next()
@@ -587,7 +593,11 @@ pub async fn visitor_message(
 }
 
 /// The SQL rule of `tickets` for whether `viewer` may see ticket `ticket`.
-fn ticket_visible(conn: &Connection, viewer: Viewer, ticket: i64) -> Result<bool, ChatError> {
+pub(super) fn ticket_visible(
+    conn: &Connection,
+    viewer: Viewer,
+    ticket: i64,
+) -> Result<bool, ChatError> {
     let sql = format!(
         "SELECT 1 FROM tickets t WHERE t.id = ?1 AND {}",
         tickets::VISIBLE.replace("?R", "?2").replace("?U", "?3")
@@ -639,7 +649,10 @@ pub async fn agent_message(
                     "accept the chat before writing in it",
                 ));
             }
-            ChatStatus::Active if current.agent_id != Some(viewer.user_id) => {
+            ChatStatus::Active
+                if current.agent_id != Some(viewer.user_id)
+                    && !super::handover::joined(conn, chat, viewer.user_id)? =>
+            {
                 return Err(invalid("not_your_chat", "another agent answers this chat"));
             }
             ChatStatus::Active => {}
@@ -694,10 +707,12 @@ pub async fn accept(
             }
             ChatStatus::Waiting => {}
         }
+        super::handover::check_limit(conn, viewer.user_id)?;
         conn.prepare_cached(
             "UPDATE chats SET status = 'active', agent_id = ?2, accepted_at = ?3 WHERE id = ?1",
         )?
         .execute(params![chat, viewer.user_id, now])?;
+        super::handover::note_assignment(conn, viewer.user_id, now)?;
         let assign = tickets::TicketPatch {
             assignee_id: Some(Some(viewer.user_id)),
             ..Default::default()
@@ -804,10 +819,16 @@ pub async fn console_list(db: &Database, viewer: Viewer) -> Result<Vec<ChatSumma
         let sql = format!(
             "SELECT ch.id, ch.status, ch.ticket_id, t.code, c.name,
                     (SELECT min(email) FROM contact_emails WHERE contact_id = c.id),
-                    ch.department_id, ch.agent_id, ch.last_seq, ch.created_at
+                    ch.department_id, ch.agent_id, ch.last_seq, ch.created_at,
+                    CASE WHEN ch.agent_id = ?3 THEN 'answering'
+                         WHEN p.joined_at IS NOT NULL THEN 'joined'
+                         WHEN p.user_id IS NOT NULL THEN 'invited' END
              FROM chats ch JOIN tickets t ON t.id = ch.ticket_id
                            JOIN contacts c ON c.id = ch.contact_id
-             WHERE (ch.status = 'waiting' OR (ch.status = 'active' AND ch.agent_id = ?3))
+                           LEFT JOIN chat_participants p
+                                  ON p.chat_id = ch.id AND p.user_id = ?3 AND p.left_at IS NULL
+             WHERE (ch.status = 'waiting'
+                    OR (ch.status = 'active' AND (ch.agent_id = ?3 OR p.user_id IS NOT NULL)))
                AND {}
              ORDER BY ch.created_at, ch.id LIMIT 500",
             tickets::VISIBLE.replace("?R", "?2").replace("?U", "?3")
@@ -823,6 +844,7 @@ pub async fn console_list(db: &Database, viewer: Viewer) -> Result<Vec<ChatSumma
                 visitor_email: r.get(5)?,
                 department_id: r.get(6)?,
                 agent_id: r.get(7)?,
+                involvement: r.get(10)?,
                 last_seq: r.get(8)?,
                 created_at: rfc3339(r.get(9)?),
             })

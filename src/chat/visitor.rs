@@ -69,11 +69,22 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
     loop {
         let flow = tokio::select! {
             incoming = conn.out.socket.recv() => conn.incoming(incoming).await,
-            Some(inbound) = inbox.recv() => match conn.out.deliver(inbound).await {
-                Ok(true) => Flow::Continue,
-                Ok(false) => Flow::Stop,
-                Err(e) => conn.out.refuse(&e).await,
-            },
+            Some(inbound) = inbox.recv() => {
+                let transferred = matches!(
+                    &inbound.live,
+                    Some(Live::Event(event)) if event.kind == "transferred"
+                );
+                match conn.out.deliver(inbound).await {
+                    // A transferred chat waits again: its visitor hears their place anew.
+                    Ok(true) if transferred => {
+                        conn.waiting_at = Some(0);
+                        conn.tell_position().await
+                    }
+                    Ok(true) => Flow::Continue,
+                    Ok(false) => Flow::Stop,
+                    Err(e) => conn.out.refuse(&e).await,
+                }
+            }
             // The account's chats changed (one started, accepted, closed): a waiting
             // visitor hears their new place in the queue.
             changed = queue.recv(), if conn.waiting_at.is_some() => match changed {

@@ -229,4 +229,66 @@ mod tests {
             .unwrap();
         assert_eq!(version, 1);
     }
+
+    /// Migration 17 copies `chat_events` to change its CHECK: every event survives, and
+    /// the new kind and column work.
+    #[test]
+    fn chat_events_survive_the_routing_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = SecretKey::random();
+        let db = dir.path().join("a.db");
+        let conn = open(&db, &key);
+        let account = super::super::schema::ACCOUNT;
+        let before = account.iter().position(|m| m.version == 17).unwrap();
+        let bk = dir.path().join("bk");
+        apply(&conn, &db, &key, &account[..before], &bk, 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, role, password_hash, created_at)
+                 VALUES (1, 'a@x.example', 'A', 'owner', 'x', 0);
+             INSERT INTO contacts (id, name, created_at, updated_at) VALUES (1, 'C', 0, 0);
+             INSERT INTO chats (id, contact_id, visitor_id, start_client_id, resume_hash,
+                                status, locale, created_at, last_seq)
+                 VALUES (1, 1, 'v', 'c', x'00', 'active', 'en', 0, 2);
+             INSERT INTO chat_events (chat_id, seq, kind, side, user_id, client_id, at)
+                 VALUES (1, 1, 'message', 'visitor', NULL, 'c', 5),
+                        (1, 2, 'agent_joined', 'agent', 1, NULL, 6);",
+        )
+        .unwrap();
+        let report = apply(&conn, &db, &key, account, &bk, 2).unwrap();
+        assert!(report.to >= 17);
+        let events: Vec<(i64, String, Option<String>)> = conn
+            .prepare("SELECT seq, kind, client_id FROM chat_events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            events,
+            vec![
+                (1, "message".to_string(), Some("c".to_string())),
+                (2, "agent_joined".to_string(), None)
+            ]
+        );
+        conn.execute(
+            "INSERT INTO chat_events (chat_id, seq, kind, side, detail, at)
+             VALUES (1, 3, 'transferred', 'agent', 'Sales', 7)",
+            [],
+        )
+        .unwrap();
+        let duplicate = conn.execute(
+            "INSERT INTO chat_events (chat_id, seq, kind, side, client_id, at)
+             VALUES (1, 4, 'message', 'visitor', 'c', 8)",
+            [],
+        );
+        assert!(duplicate.is_err(), "the client-id index is back");
+        let problems: Vec<String> = conn
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+    }
 }

@@ -462,6 +462,10 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 16,
         sql: CHAT_BANS,
     },
+    Migration {
+        version: 17,
+        sql: CHAT_ROUTING,
+    },
 ];
 
 /// The spam filter's model (src/spam/), migration 12 of an account database and, as it
@@ -639,4 +643,67 @@ WHEN new.contact_id IS NOT old.contact_id BEGIN
     UPDATE chats SET contact_id = new.contact_id WHERE ticket_id = new.id;
     UPDATE chat_consents SET contact_id = new.contact_id WHERE contact_id = old.contact_id;
 END;
+"#;
+
+/// Chat routing (src/chat/routing/), migration 17 of an account database: how waiting
+/// chats are offered to agents, the agents' presence and limits, invited agents, and
+/// transfers as chat events.
+pub const CHAT_ROUTING: &str = r#"
+-- `least_busy` offers a waiting chat to the available agent with the fewest active chats,
+-- `round_robin` to the one who was given a chat longest ago. Each agent answers at most
+-- `agent_limit` chats at once (unless `chat_agents.max_chats` says otherwise for them); an
+-- offer nobody takes within `offer_seconds` moves on to the next agent.
+ALTER TABLE chat_settings ADD COLUMN routing TEXT NOT NULL DEFAULT 'least_busy'
+    CHECK (routing IN ('least_busy', 'round_robin'));
+ALTER TABLE chat_settings ADD COLUMN agent_limit INTEGER NOT NULL DEFAULT 3
+    CHECK (agent_limit BETWEEN 1 AND 100);
+ALTER TABLE chat_settings ADD COLUMN offer_seconds INTEGER NOT NULL DEFAULT 30
+    CHECK (offer_seconds BETWEEN 5 AND 600);
+
+-- An agent as the router knows them: the presence they chose (it counts only while one of
+-- their consoles is connected), their own limit if any, and when they last took a chat.
+CREATE TABLE chat_agents (
+    user_id          INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    presence         TEXT NOT NULL DEFAULT 'offline'
+                     CHECK (presence IN ('online', 'away', 'offline')),
+    max_chats        INTEGER CHECK (max_chats BETWEEN 0 AND 100),
+    last_assigned_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+-- Agents invited into a chat besides the one who answers it (`chats.agent_id`).
+CREATE TABLE chat_participants (
+    chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    invited_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    invited_at INTEGER NOT NULL,
+    joined_at  INTEGER,
+    left_at    INTEGER,
+    PRIMARY KEY (chat_id, user_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX chat_participants_user ON chat_participants(user_id) WHERE left_at IS NULL;
+
+-- An agent's load is counted on every offer.
+CREATE INDEX chats_agent_active ON chats(agent_id) WHERE status = 'active';
+
+-- A transfer is an event of the chat too, and such events name where the chat went
+-- (`detail`); SQLite changes a CHECK only by copying the table.
+CREATE TABLE chat_events_next (
+    chat_id    INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL CHECK (seq >= 1),
+    kind       TEXT NOT NULL CHECK (kind IN
+                   ('message', 'agent_joined', 'agent_left', 'transferred', 'closed')),
+    side       TEXT NOT NULL CHECK (side IN ('visitor', 'agent', 'system')),
+    user_id    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    client_id  TEXT,
+    detail     TEXT,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, seq)
+) STRICT, WITHOUT ROWID;
+INSERT INTO chat_events_next (chat_id, seq, kind, side, user_id, message_id, client_id, at)
+    SELECT chat_id, seq, kind, side, user_id, message_id, client_id, at FROM chat_events;
+DROP TABLE chat_events;
+ALTER TABLE chat_events_next RENAME TO chat_events;
+CREATE UNIQUE INDEX chat_events_client ON chat_events(chat_id, side, client_id)
+    WHERE client_id IS NOT NULL;
 "#;

@@ -17,17 +17,22 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use crate::harness::{Daemon, create_owner};
 use crate::tls_client::{connect, trusting_daemon};
 
-const OWNER: (&str, &str) = ("olive@chat.example", "owner password 12");
+pub(crate) const OWNER: (&str, &str) = ("olive@chat.example", "owner password 12");
 const SHOP: &str = "https://shop.example";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One WebSocket client (visitor or agent) with JSON helpers.
-struct Socket {
+pub(crate) struct Socket {
     ws: WebSocketStream<TlsStream<TcpStream>>,
 }
 
 impl Socket {
-    async fn open(daemon: &Daemon, path: &str, origin: &str, cookie: Option<&str>) -> Socket {
+    pub(crate) async fn open(
+        daemon: &Daemon,
+        path: &str,
+        origin: &str,
+        cookie: Option<&str>,
+    ) -> Socket {
         Socket::try_open(daemon, path, origin, cookie)
             .await
             .unwrap_or_else(|status| panic!("WebSocket handshake to {path} refused: {status}"))
@@ -65,7 +70,7 @@ impl Socket {
         }
     }
 
-    async fn send(&mut self, frame: Value) {
+    pub(crate) async fn send(&mut self, frame: Value) {
         self.ws
             .send(Message::Text(frame.to_string().into()))
             .await
@@ -80,7 +85,7 @@ impl Socket {
     }
 
     /// The next JSON frame (pings and pongs skipped); panics on a close or the deadline.
-    async fn next(&mut self) -> Value {
+    pub(crate) async fn next(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(WAIT, self.ws.next())
                 .await
@@ -96,7 +101,7 @@ impl Socket {
     }
 
     /// Frames until one of type `kind` (the others are returned too, in order).
-    async fn until(&mut self, kind: &str) -> (Value, Vec<Value>) {
+    pub(crate) async fn until(&mut self, kind: &str) -> (Value, Vec<Value>) {
         let mut before = Vec::new();
         loop {
             let frame = self.next().await;
@@ -134,7 +139,7 @@ fn start_frame(client_id: &str, consent: bool) -> Value {
 }
 
 /// A daemon with an owner and the chat allowed from `SHOP`.
-async fn chat_daemon() -> Daemon {
+pub(crate) async fn chat_daemon() -> Daemon {
     let daemon = Daemon::fresh();
     create_owner(&daemon, "Olive", OWNER.0, OWNER.1).await;
     let (status, _) = put_settings(&daemon, json!({"allowed_origins": [SHOP]})).await;
@@ -142,7 +147,7 @@ async fn chat_daemon() -> Daemon {
     daemon
 }
 
-async fn put_settings(daemon: &Daemon, body: Value) -> (u16, Value) {
+pub(crate) async fn put_settings(daemon: &Daemon, body: Value) -> (u16, Value) {
     let response = daemon
         .client()
         .put(daemon.url("/api/v1/chat/settings"))
@@ -187,6 +192,11 @@ fn cookie_named(response: &reqwest::Response, name: &str) -> Option<String> {
 
 /// Signs the owner into the panel through the real form; returns the session cookie.
 async fn sign_in(daemon: &Daemon) -> String {
+    sign_in_as(daemon, OWNER.0, OWNER.1).await
+}
+
+/// Signs a user into the panel through the real form; returns the session cookie.
+pub(crate) async fn sign_in_as(daemon: &Daemon, email: &str, password: &str) -> String {
     let client = daemon.client();
     let form = client.get(daemon.url("/agent/login")).send().await.unwrap();
     let login = cookie_named(&form, "__Host-hd_login").expect("login cookie");
@@ -199,8 +209,8 @@ async fn sign_in(daemon: &Daemon) -> String {
         .header(COOKIE, format!("__Host-hd_login={login}"))
         .form(&[
             ("csrf", csrf.as_str()),
-            ("email", OWNER.0),
-            ("password", OWNER.1),
+            ("email", email),
+            ("password", password),
         ])
         .send()
         .await
@@ -208,7 +218,7 @@ async fn sign_in(daemon: &Daemon) -> String {
     cookie_named(&response, "__Host-hd_session").expect("a session cookie")
 }
 
-async fn agent(daemon: &Daemon, session: &str) -> Socket {
+pub(crate) async fn agent(daemon: &Daemon, session: &str) -> Socket {
     let origin = format!("https://localhost:{}", daemon.addr().port());
     Socket::open(daemon, "/agent/chat/ws", &origin, Some(session)).await
 }
@@ -221,7 +231,10 @@ async fn visitor_starts(daemon: &Daemon, client_id: &str) -> (Socket, Value) {
 }
 
 /// `visitor_starts`, also returning the first place in the queue the visitor was told.
-async fn visitor_starts_queued(daemon: &Daemon, client_id: &str) -> (Socket, Value, i64) {
+pub(crate) async fn visitor_starts_queued(
+    daemon: &Daemon,
+    client_id: &str,
+) -> (Socket, Value, i64) {
     let mut visitor = Socket::open(daemon, "/chat/ws", SHOP, None).await;
     visitor.send(start_frame(client_id, true)).await;
     let started = visitor.next().await;
@@ -274,8 +287,7 @@ async fn visitor_and_agent_chat_both_ways_and_the_chat_is_a_ticket() {
     let chat = started["chat"].as_i64().unwrap();
 
     let mut console = agent(&daemon, &session).await;
-    let list = console.next().await;
-    assert_eq!(list["type"], "chats");
+    let (list, _) = console.until("chats").await;
     assert_eq!(list["chats"][0]["id"], chat, "{list}");
     assert_eq!(list["chats"][0]["status"], "waiting");
 

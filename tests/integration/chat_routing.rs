@@ -1,0 +1,184 @@
+//! Chat routing over the real daemon: agents' presence, offers within each agent's limit,
+//! an offer that times out or is declined moving on, transfers and invitations.
+
+use serde_json::{Value, json};
+
+use crate::chat::{
+    OWNER, Socket, agent, chat_daemon, put_settings, sign_in_as, visitor_starts_queued,
+};
+use crate::harness::Daemon;
+
+/// Adds an agent through the API; returns their user id.
+async fn add_agent(daemon: &Daemon, name: &str, email: &str) -> i64 {
+    let response = daemon
+        .client()
+        .post(daemon.url("/api/v1/users"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(
+            &json!({"email": email, "name": name, "role": "agent", "password": "agent password 1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let user: Value = response.json().await.unwrap();
+    user["id"].as_i64().unwrap()
+}
+
+/// An agent's console, online.
+async fn online_console(daemon: &Daemon, email: &str) -> Socket {
+    let session = sign_in_as(daemon, email, "agent password 1").await;
+    let mut console = agent(daemon, &session).await;
+    let (presence, _) = console.until("presence").await;
+    assert_eq!(presence["status"], "offline", "agents start offline");
+    console
+        .send(json!({"type": "presence", "status": "online"}))
+        .await;
+    let (presence, _) = console.until("presence").await;
+    assert_eq!(presence["status"], "online");
+    console
+}
+
+async fn offered(console: &mut Socket) -> i64 {
+    let (offer, _) = console.until("offer").await;
+    offer["chat"].as_i64().unwrap()
+}
+
+async fn start_chat(daemon: &Daemon, client_id: &str) -> (Socket, i64, i64) {
+    let (visitor, started, position) = visitor_starts_queued(daemon, client_id).await;
+    (visitor, started["chat"].as_i64().unwrap(), position)
+}
+
+#[tokio::test]
+async fn with_two_agents_at_limit_one_the_third_chat_waits_for_the_first_to_free_up() {
+    let daemon = chat_daemon().await;
+    let (status, settings) = put_settings(&daemon, json!({"agent_limit": 1})).await;
+    assert_eq!((status, settings["agent_limit"].as_i64()), (200, Some(1)));
+    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    add_agent(&daemon, "Ben", "ben@chat.example").await;
+    let mut ada = online_console(&daemon, "ada@chat.example").await;
+    let mut ben = online_console(&daemon, "ben@chat.example").await;
+
+    // Equal agents: the first chat to one, the second to the other (least busy).
+    let (_v1, chat1, _) = start_chat(&daemon, "c1").await;
+    let first = offered(&mut ada).await;
+    assert_eq!(first, chat1);
+    ada.send(json!({"type": "accept", "chat": chat1})).await;
+    let (_v2, chat2, _) = start_chat(&daemon, "c2").await;
+    assert_eq!(offered(&mut ben).await, chat2);
+    ben.send(json!({"type": "accept", "chat": chat2})).await;
+    ben.until("agent_joined").await;
+
+    // Both at their limit: the third waits first in the queue, and taking it by hand is
+    // refused too.
+    let (mut v3, chat3, position) = start_chat(&daemon, "c3").await;
+    assert_eq!(position, 1);
+    ada.send(json!({"type": "accept", "chat": chat3})).await;
+    let (refused, skipped) = ada.until("error").await;
+    assert_eq!(refused["code"], "at_limit", "{refused}");
+    assert!(
+        skipped.iter().all(|f| f["type"] != "offer"),
+        "no offer above the limit: {skipped:?}"
+    );
+
+    // Ben closes his chat; the waiting one reaches him.
+    ben.send(json!({"type": "close", "chat": chat2})).await;
+    let (offer, before) = ben.until("offer").await;
+    assert_eq!(offer["chat"], chat3, "after {before:?}");
+    ben.send(json!({"type": "accept", "chat": chat3})).await;
+    let (joined, _) = v3.until("agent_joined").await;
+    assert_eq!(joined["name"], "Ben");
+}
+
+#[tokio::test]
+async fn an_unanswered_offer_moves_on_and_chats_are_transferred_and_shared() {
+    let daemon = chat_daemon().await;
+    let (status, _) = put_settings(&daemon, json!({"offer_seconds": 5, "agent_limit": 2})).await;
+    assert_eq!(status, 200);
+    let ada_id = add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let ben_id = add_agent(&daemon, "Ben", "ben@chat.example").await;
+    let mut ada = online_console(&daemon, "ada@chat.example").await;
+    let mut ben = online_console(&daemon, "ben@chat.example").await;
+
+    let (mut visitor, chat, _) = start_chat(&daemon, "t1").await;
+    assert_eq!(offered(&mut ada).await, chat);
+    // Ada lets it pass: after the offer time it is withdrawn from her and offered to Ben.
+    let (withdrawn, _) = ada.until("offer_withdrawn").await;
+    assert_eq!(withdrawn["chat"], chat);
+    let (offer, _) = ben.until("offer").await;
+    assert_eq!(
+        (offer["chat"].as_i64(), offer["seconds"].as_u64()),
+        (Some(chat), Some(5))
+    );
+    // Ben declines: with nobody else, it comes back to Ada once her pass is over.
+    ben.send(json!({"type": "decline", "chat": chat})).await;
+    ben.until("offer_withdrawn").await;
+    assert_eq!(offered(&mut ada).await, chat);
+    ada.send(json!({"type": "accept", "chat": chat})).await;
+    visitor.until("agent_joined").await;
+
+    // Away agents are offered nothing: Ben goes away, a new chat goes to Ada.
+    ben.send(json!({"type": "presence", "status": "away"}))
+        .await;
+    ben.until("presence").await;
+    let (_other, chat2, _) = start_chat(&daemon, "t2").await;
+    assert_eq!(offered(&mut ada).await, chat2);
+    ada.send(json!({"type": "decline", "chat": chat2})).await;
+    ben.send(json!({"type": "presence", "status": "online"}))
+        .await;
+    assert_eq!(offered(&mut ben).await, chat2, "back online, Ben is asked");
+
+    // Ada transfers her chat to Ben: the visitor is told where it went and waits for him.
+    ada.send(json!({"type": "transfer", "chat": chat, "agent": ada_id}))
+        .await;
+    let (same, _) = ada.until("error").await;
+    assert_eq!(same["code"], "same_agent");
+    ada.send(json!({"type": "transfer", "chat": chat, "agent": ben_id}))
+        .await;
+    let (moved, _) = visitor.until("transferred").await;
+    assert_eq!(
+        (moved["detail"].as_str(), moved["name"].as_str()),
+        (Some("Ben"), Some("Ada"))
+    );
+    let (queue, _) = visitor.until("queue").await;
+    assert!(queue["position"].as_i64().unwrap() >= 1);
+    let (offer, _) = ben.until("offer").await;
+    assert_eq!(offer["chat"], chat, "a transfer to Ben is offered to Ben");
+    ben.send(json!({"type": "accept", "chat": chat})).await;
+    let (joined, _) = visitor.until("agent_joined").await;
+    assert_eq!(joined["name"], "Ben");
+
+    // Ben invites Ada back in; she joins, writes, and leaves.
+    ben.send(json!({"type": "invite", "chat": chat, "agent": ada_id}))
+        .await;
+    let invited = loop {
+        let (list, _) = ada.until("chats").await;
+        let found = list["chats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == chat && c["involvement"] == "invited")
+            .cloned();
+        if let Some(found) = found {
+            break found;
+        }
+    };
+    assert_eq!(invited["status"], "active", "{invited}");
+    ada.send(json!({"type": "join", "chat": chat})).await;
+    let (joined, _) = visitor.until("agent_joined").await;
+    assert_eq!(joined["name"], "Ada");
+    ada.send(json!({"type": "message", "chat": chat, "client_id": "a1", "body": "Ada here too."}))
+        .await;
+    let (said, _) = visitor.until("message").await;
+    assert_eq!(
+        (said["body"].as_str(), said["name"].as_str()),
+        (Some("Ada here too."), Some("Ada"))
+    );
+    ada.send(json!({"type": "leave", "chat": chat})).await;
+    let (left, _) = visitor.until("agent_left").await;
+    assert_eq!(left["name"], "Ada");
+    ada.send(json!({"type": "message", "chat": chat, "client_id": "a2", "body": "Still here?"}))
+        .await;
+    let (gone, _) = ada.until("error").await;
+    assert_eq!(gone["code"], "not_your_chat");
+}
