@@ -17,6 +17,8 @@
 pub mod agent;
 pub mod bans;
 mod bans_api;
+pub mod canned;
+mod canned_api;
 mod connection;
 mod console;
 pub mod handover;

@@ -4,6 +4,7 @@
 
 mod agents;
 mod audit_log;
+mod canned_pages;
 mod contact_pages;
 mod desk;
 mod invite;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(audit_log::routes())
         .merge(spam_pages::routes())
+        .merge(canned_pages::routes())
 }
 
 /// Before any page of the panel runs: is the client's address on the account's panel
@@ -175,6 +177,7 @@ impl SignedIn {
                 a href="/agent/tokens" { (t("nav-tokens")) }
                 a href="/agent/spam" { (t("nav-spam")) }
                 @if role >= Role::Admin {
+                    a href="/agent/canned" { (t("nav-canned")) }
                     a href="/agent/agents" { (t("nav-agents")) }
                     a href="/agent/security" { (t("nav-security")) }
                     a href="/agent/audit" { (t("nav-audit")) }

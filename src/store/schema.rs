@@ -466,6 +466,10 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 17,
         sql: CHAT_ROUTING,
     },
+    Migration {
+        version: 18,
+        sql: CHAT_CANNED,
+    },
 ];
 
 /// The spam filter's model (src/spam/), migration 12 of an account database and, as it
@@ -517,6 +521,23 @@ CREATE INDEX spam_learned_recent ON spam_learned(learned_at);
 /// the daemon's in-memory copy knows whether it is the model on disk (src/spam/live.rs).
 pub const SPAM_MODEL_GENERATION: &str = r#"
 ALTER TABLE spam_model ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+"#;
+
+/// Canned responses (src/chat/canned.rs), migration 18 of an account database: texts
+/// agents insert instead of typing them again.
+pub const CHAT_CANNED: &str = r#"
+-- `shortcut` is `/name` in lower case (unique; NULL: none). `department_id` NULL: for
+-- everyone; else for that department's agents (and admins), and gone with the department.
+CREATE TABLE canned_responses (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    body          TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+    shortcut      TEXT UNIQUE,
+    department_id INTEGER REFERENCES departments(id) ON DELETE CASCADE,
+    created_by    INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX canned_responses_department ON canned_responses(department_id);
 "#;
 
 /// Chat bans (src/chat/bans.rs), migration 16 of an account database: addresses, networks

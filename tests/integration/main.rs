@@ -16,6 +16,7 @@ mod browser;
 mod chat;
 mod chat_bans;
 mod chat_browser;
+mod chat_canned;
 mod chat_routing;
 mod cli;
 mod config;

@@ -244,9 +244,10 @@ async fn helpdesk_answers_match_the_openapi_document() {
     assert!(!validator.is_valid(&missing));
 }
 
-/// The chat's moderation routes (bans) against their documentation.
+/// The chat's moderation and agent-tool routes (bans, canned responses) against their
+/// documentation.
 #[tokio::test]
-async fn chat_ban_answers_match_the_openapi_document() {
+async fn chat_tool_answers_match_the_openapi_document() {
     let daemon = Daemon::fresh();
     create_owner(&daemon, "Opal", OWNER.0, OWNER.1).await;
     let client = daemon.client();
@@ -310,5 +311,41 @@ async fn chat_ban_answers_match_the_openapi_document() {
     assert!(oas.document["paths"][one]["delete"]["responses"]["204"].is_object());
     let (s, body) = call(M::DELETE, format!("{bans}/{}", ban["id"]), None).await;
     oas.check("delete", one, s, &body);
-    assert_eq!(oas.checked, 6);
+
+    let canned = "/api/v1/canned-responses";
+    let new = json!({"title": "Refund", "body": "On its way.", "shortcut": "/refund"});
+    let (s, response) = call(M::POST, canned.into(), Some(new.clone())).await;
+    assert_eq!(s, 201, "{response}");
+    oas.check("post", canned, s, &response);
+    let (s, body) = call(M::POST, canned.into(), Some(new)).await;
+    assert_eq!(s, 409, "{body}");
+    oas.check("post", canned, s, &body);
+    let (s, body) = call(
+        M::POST,
+        canned.into(),
+        Some(json!({"title": "", "body": "x"})),
+    )
+    .await;
+    oas.check("post", canned, s, &body);
+    let (s, body) = call(M::GET, canned.into(), None).await;
+    oas.check("get", canned, s, &body);
+    let one = "/api/v1/canned-responses/{id}";
+    let at = format!("{canned}/{}", response["id"]);
+    let (s, body) = call(
+        M::PATCH,
+        at.clone(),
+        Some(json!({"department_id": null, "title": "Refunds"})),
+    )
+    .await;
+    oas.check("patch", one, s, &body);
+    let (s, body) = call(M::PATCH, at.clone(), Some(json!({"body": ""}))).await;
+    oas.check("patch", one, s, &body);
+    let (s, _) = call(M::DELETE, at.clone(), None).await;
+    assert_eq!(s, 204);
+    assert!(oas.document["paths"][one]["delete"]["responses"]["204"].is_object());
+    let (s, body) = call(M::DELETE, at.clone(), None).await;
+    oas.check("delete", one, s, &body);
+    let (s, body) = call(M::PATCH, at, Some(json!({}))).await;
+    oas.check("patch", one, s, &body);
+    assert_eq!(oas.checked, 14);
 }

@@ -1,0 +1,21 @@
+# Šablony odpovědí: stránka správců s texty, které agenti vkládají do chatů.
+nav-canned = Šablony odpovědí
+canned-title = Šablony odpovědí
+canned-intro = Texty, které agenti vloží do chatu, místo aby je psali znovu. Zkratka jako /refund šablonu rychle najde; šablona pro jedno oddělení se při omezení oddělení zobrazí jen jeho agentům.
+canned-none = Zatím žádné šablony odpovědí.
+canned-field-title = Název
+canned-field-body = Text
+canned-field-shortcut = Zkratka
+canned-field-department = Pro
+canned-everyone = Všechny
+canned-actions = Akce
+canned-add = Přidat šablonu
+canned-added = Šablona přidána.
+canned-edit = Upravit šablonu odpovědi
+canned-save = Uložit
+canned-back = Zpět na šablony odpovědí
+canned-delete = Smazat
+canned-delete-named = Smazat { $title }
+canned-deleted = Šablona smazána.
+canned-invalid = Zkontrolujte pole: název o 1 až 200 znacích na jednom řádku, text o 1 až 4 000 znacích a zkratku jako /refund (písmena, číslice, _ a -).
+canned-shortcut-taken = Zkratku { $shortcut } už používá jiná šablona.

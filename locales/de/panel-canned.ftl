@@ -1,0 +1,21 @@
+# Textbausteine: die Seite der Admins mit Texten, die Agenten in Chats einfügen.
+nav-canned = Textbausteine
+canned-title = Textbausteine
+canned-intro = Texte, die Agenten in einen Chat einfügen, statt sie erneut zu tippen. Ein Kürzel wie /refund findet einen schnell; ein Baustein für eine Abteilung wird nur deren Agenten gezeigt, wenn Abteilungen eingeschränkt sind.
+canned-none = Noch keine Textbausteine.
+canned-field-title = Titel
+canned-field-body = Text
+canned-field-shortcut = Kürzel
+canned-field-department = Für
+canned-everyone = Alle
+canned-actions = Aktionen
+canned-add = Baustein hinzufügen
+canned-added = Baustein hinzugefügt.
+canned-edit = Textbaustein bearbeiten
+canned-save = Speichern
+canned-back = Zurück zu den Textbausteinen
+canned-delete = Löschen
+canned-delete-named = { $title } löschen
+canned-deleted = Baustein gelöscht.
+canned-invalid = Prüfen Sie die Felder: ein Titel mit 1 bis 200 Zeichen in einer Zeile, ein Text mit 1 bis 4.000 Zeichen und ein Kürzel wie /refund (Buchstaben, Ziffern, _ und -).
+canned-shortcut-taken = Das Kürzel { $shortcut } wird bereits von einem anderen Baustein verwendet.

@@ -1,0 +1,21 @@
+# Canned responses: the admins' page of texts agents insert in chats.
+nav-canned = Canned responses
+canned-title = Canned responses
+canned-intro = Texts agents insert in a chat instead of typing them again. A shortcut like /refund finds one quickly; a response for one department is shown only to its agents when departments are restricted.
+canned-none = No canned responses yet.
+canned-field-title = Title
+canned-field-body = Text
+canned-field-shortcut = Shortcut
+canned-field-department = For
+canned-everyone = Everyone
+canned-actions = Actions
+canned-add = Add response
+canned-added = Response added.
+canned-edit = Edit canned response
+canned-save = Save
+canned-back = Back to canned responses
+canned-delete = Delete
+canned-delete-named = Delete { $title }
+canned-deleted = Response deleted.
+canned-invalid = Check the fields: a title of 1 to 200 characters on one line, a text of 1 to 4,000 characters, and a shortcut like /refund (letters, digits, _ and -).
+canned-shortcut-taken = The shortcut { $shortcut } is already used by another response.

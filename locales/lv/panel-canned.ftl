@@ -1,0 +1,21 @@
+# Sagatavotās atbildes: administratoru lapa ar tekstiem, ko aģenti ievieto tērzēšanā.
+nav-canned = Sagatavotās atbildes
+canned-title = Sagatavotās atbildes
+canned-intro = Teksti, ko aģenti ievieto tērzēšanā, nevis raksta atkal no jauna. Saīsne, piemēram, /refund, tos ātri atrod; atbilde vienai nodaļai tiek rādīta tikai tās aģentiem, ja nodaļas ir ierobežotas.
+canned-none = Sagatavoto atbilžu vēl nav.
+canned-field-title = Nosaukums
+canned-field-body = Teksts
+canned-field-shortcut = Saīsne
+canned-field-department = Kam
+canned-everyone = Visiem
+canned-actions = Darbības
+canned-add = Pievienot atbildi
+canned-added = Atbilde pievienota.
+canned-edit = Rediģēt sagatavoto atbildi
+canned-save = Saglabāt
+canned-back = Atpakaļ uz sagatavotajām atbildēm
+canned-delete = Dzēst
+canned-delete-named = Dzēst { $title }
+canned-deleted = Atbilde izdzēsta.
+canned-invalid = Pārbaudiet laukus: nosaukums no 1 līdz 200 rakstzīmēm vienā rindā, teksts no 1 līdz 4000 rakstzīmēm un saīsne, piemēram, /refund (burti, cipari, _ un -).
+canned-shortcut-taken = Saīsni { $shortcut } jau izmanto cita atbilde.

@@ -1,0 +1,21 @@
+# Respostas predefinidas: a página dos administradores com textos que os agentes inserem nos chats.
+nav-canned = Respostas predefinidas
+canned-title = Respostas predefinidas
+canned-intro = Textos que os agentes inserem num chat em vez de os escrever de novo. Um atalho como /refund encontra-os depressa; uma resposta de um departamento só é mostrada aos seus agentes quando os departamentos estão restritos.
+canned-none = Ainda não há respostas predefinidas.
+canned-field-title = Título
+canned-field-body = Texto
+canned-field-shortcut = Atalho
+canned-field-department = Para
+canned-everyone = Todos
+canned-actions = Ações
+canned-add = Adicionar resposta
+canned-added = Resposta adicionada.
+canned-edit = Editar resposta predefinida
+canned-save = Guardar
+canned-back = Voltar às respostas predefinidas
+canned-delete = Eliminar
+canned-delete-named = Eliminar { $title }
+canned-deleted = Resposta eliminada.
+canned-invalid = Verifique os campos: um título de 1 a 200 caracteres numa linha, um texto de 1 a 4000 caracteres e um atalho como /refund (letras, algarismos, _ e -).
+canned-shortcut-taken = O atalho { $shortcut } já é usado por outra resposta.
