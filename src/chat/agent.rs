@@ -205,7 +205,7 @@ impl Connection {
             return self.out.refuse(&e).await;
         }
         self.presence = presence;
-        self.chats.router.wake();
+        self.chats.router.note_presence(user, presence);
         let status = ServerFrame::Presence {
             status: presence.as_str(),
         };

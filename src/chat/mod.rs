@@ -24,6 +24,7 @@ mod console;
 pub mod handover;
 pub mod hub;
 pub mod limits;
+pub mod offline;
 pub mod openapi;
 pub mod protocol;
 pub mod routes;

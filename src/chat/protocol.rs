@@ -29,6 +29,10 @@ pub enum VisitorFrame {
         locale: Option<String>,
         #[serde(default)]
         department_id: Option<i64>,
+        /// Leave the message for the agents (a ticket) instead of starting a chat: the
+        /// widget's offline form, when no agent is online.
+        #[serde(default)]
+        offline: bool,
     },
     /// Continue a chat after a reconnect: every event after `last_seq` is sent again.
     Resume {
@@ -121,6 +125,15 @@ pub enum ServerFrame<'a> {
         chat: i64,
         token: &'a str,
         visitor: &'a str,
+        ticket: &'a str,
+    },
+    /// Sent first on every visitor connection: is any agent online? (The widget shows its
+    /// offline form when not.)
+    Availability {
+        online: bool,
+    },
+    /// An offline form's message was stored as the ticket `ticket`.
+    MessageLeft {
         ticket: &'a str,
     },
     /// A resumed chat: the events after the client's `last_seq` follow.

@@ -25,6 +25,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let agent = Router::new()
         .route("/agent/chat", get(console::page))
         .route("/agent/chat/ws", get(agent_socket))
+        .route("/agent/chat/context/{chat}", get(console::context))
         .route_layer(axum::middleware::from_fn_with_state(
             state,
             crate::panel::allowlist_guard,

@@ -162,6 +162,11 @@ pub fn message_body(text: &str) -> Result<String, ChatError> {
 
 /// The ticket's subject: the first line of the first message, shortened.
 pub(crate) fn subject_of(message: &str) -> String {
+    titled("Chat", message)
+}
+
+/// `prefix: ` and the first line of `message`, shortened (just `prefix` for no text).
+pub(super) fn titled(prefix: &str, message: &str) -> String {
     let line: String = message
         .lines()
         .map(str::trim)
@@ -175,9 +180,9 @@ pub(crate) fn subject_of(message: &str) -> String {
         subject.push('…');
     }
     if subject.trim().is_empty() {
-        "Chat".into()
+        prefix.into()
     } else {
-        format!("Chat: {}", subject.trim())
+        format!("{prefix}: {}", subject.trim())
     }
 }
 
@@ -189,6 +194,76 @@ fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// The pre-chat form, checked: ids, the message, the name, the widget's language and the
+/// consent given (text locale and version).
+pub(super) struct CheckedForm {
+    pub visitor_id: String,
+    pub client_id: String,
+    pub message: String,
+    pub name: String,
+    pub locale: String,
+    pub consent: Option<(String, i64)>,
+}
+
+pub(super) fn check_form(
+    settings: &ChatSettings,
+    visitor: &Visitor,
+    form: &StartForm,
+) -> Result<CheckedForm, ChatError> {
+    let visitor_id = client_id("visitor", &visitor.id)?;
+    let client_id = client_id("client_id", &form.client_id)?;
+    let message = message_body(&form.message)?;
+    let name = form.name.trim().to_string();
+    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "invalid_name",
+            format!("`name` must be at most {MAX_NAME} characters on one line"),
+        ));
+    }
+    let locale = settings::locale(&form.locale);
+    let consent = match (form.consent, settings.consent_for(locale)) {
+        (true, Some((text_locale, current))) => Some((
+            text_locale.to_string(),
+            form.consent_version.unwrap_or(current.version),
+        )),
+        _ => None,
+    };
+    if settings.consent_required && consent.is_none() {
+        return Err(ChatError::ConsentRequired);
+    }
+    Ok(CheckedForm {
+        visitor_id,
+        client_id,
+        message,
+        name,
+        locale: locale.to_string(),
+        consent,
+    })
+}
+
+/// Stores that `contact` agreed to the consent text (locale, version) shown to them.
+pub(super) fn record_consent(
+    conn: &Connection,
+    contact: i64,
+    chat: Option<i64>,
+    (text_locale, version): &(String, i64),
+    now: i64,
+    ip: &str,
+) -> Result<(), ChatError> {
+    if !settings::consent_exists(conn, text_locale, *version)? {
+        return Err(invalid(
+            "unknown_consent_version",
+            format!("there is no consent text version {version} for `{text_locale}`"),
+        ));
+    }
+    conn.prepare_cached(
+        "INSERT INTO chat_consents (contact_id, chat_id, locale, version, given_at, ip)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![contact, chat, text_locale, version, now, ip])?;
+    Ok(())
 }
 
 /// Starts a chat from the pre-chat form, in three commits that a retried start (same
@@ -211,31 +286,18 @@ pub async fn start(
     form: StartForm,
     spam_check: Option<SpamCheck>,
 ) -> Result<Started, ChatError> {
-    let visitor_id = client_id("visitor", &visitor.id)?;
-    let first_client_id = client_id("client_id", &form.client_id)?;
-    let message = message_body(&form.message)?;
-    let name = form.name.trim().to_string();
-    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(invalid(
-            "invalid_name",
-            format!("`name` must be at most {MAX_NAME} characters on one line"),
-        ));
-    }
-    let locale = settings::locale(&form.locale);
-    let consent = match (form.consent, settings.consent_for(locale)) {
-        (true, Some((text_locale, current))) => Some((
-            text_locale.to_string(),
-            form.consent_version.unwrap_or(current.version),
-        )),
-        _ => None,
-    };
-    if settings.consent_required && consent.is_none() {
-        return Err(ChatError::ConsentRequired);
-    }
+    let CheckedForm {
+        visitor_id,
+        client_id: first_client_id,
+        message,
+        name,
+        locale,
+        consent,
+    } = check_form(settings, visitor, &form)?;
     let token = new_token();
     let hash = token_hash(&token);
     let (email, ip, department) = (form.email.clone(), visitor.ip.clone(), form.department_id);
-    let (contact_name, chat_locale) = (name.clone(), locale.to_string());
+    let (contact_name, chat_locale) = (name.clone(), locale.clone());
     let (chat, contact, ticket) = db
         .write(move |conn| -> Result<(i64, i64, Option<i64>), ChatError> {
             let existing: Option<(i64, i64, Option<i64>)> = conn
@@ -282,18 +344,8 @@ pub async fn start(
                 now
             ])?;
             let chat = conn.last_insert_rowid();
-            if let Some((text_locale, version)) = &consent {
-                if !settings::consent_exists(conn, text_locale, *version)? {
-                    return Err(invalid(
-                        "unknown_consent_version",
-                        format!("there is no consent text version {version} for `{text_locale}`"),
-                    ));
-                }
-                conn.prepare_cached(
-                    "INSERT INTO chat_consents (contact_id, chat_id, locale, version, given_at, ip)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![contact, chat, text_locale, version, now, ip])?;
+            if let Some(consent) = &consent {
+                record_consent(conn, contact, Some(chat), consent, now, &ip)?;
             }
             Ok((chat, contact, None))
         })

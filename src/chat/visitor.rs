@@ -16,7 +16,7 @@ use super::protocol::{ServerFrame, VisitorFrame, error_text};
 use super::settings::ChatSettings;
 use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
-use super::{ChatError, Side, bans};
+use super::{ChatError, Side, bans, offline};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::store::Database;
@@ -66,6 +66,14 @@ pub async fn run(socket: WebSocket, ctx: VisitorContext) {
     let mut queue = conn.chats.watch_list();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let online = conn.chats.router.anyone_online();
+    if !conn
+        .out
+        .send_frame(ServerFrame::Availability { online })
+        .await
+    {
+        return;
+    }
     loop {
         let flow = tokio::select! {
             incoming = conn.out.socket.recv() => conn.incoming(incoming).await,
@@ -176,6 +184,7 @@ impl Connection {
             consent_version,
             locale,
             department_id,
+            offline,
         } = frame
         else {
             return Flow::Continue;
@@ -218,6 +227,9 @@ impl Connection {
             id: visitor.clone(),
             ip: self.ctx.ip.clone(),
         };
+        if offline {
+            return self.leave_message(&who, form, spam_check).await;
+        }
         let started = store::start(
             &self.ctx.db,
             now,
@@ -258,6 +270,24 @@ impl Connection {
         }
         self.waiting_at = Some(0);
         self.tell_position().await
+    }
+
+    /// The offline form: the message becomes a ticket; the connection stays free.
+    async fn leave_message(
+        &mut self,
+        who: &Visitor,
+        form: StartForm,
+        spam_check: Option<crate::tickets::SpamCheck>,
+    ) -> Flow {
+        let now = self.now();
+        let (db, slug, settings) = (&self.ctx.db, &self.ctx.account.slug, &self.ctx.settings);
+        match offline::leave_message(db, now, slug, settings, who, form, spam_check).await {
+            Ok(code) => {
+                let left = ServerFrame::MessageLeft { ticket: &code };
+                self.out.say(left.text()).await
+            }
+            Err(e) => self.out.refuse(&e).await,
+        }
     }
 
     /// Sends the chat's place in the queue when it moved; stops once the chat is answered.

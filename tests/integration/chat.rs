@@ -18,12 +18,14 @@ use crate::harness::{Daemon, create_owner};
 use crate::tls_client::{connect, trusting_daemon};
 
 pub(crate) const OWNER: (&str, &str) = ("olive@chat.example", "owner password 12");
-const SHOP: &str = "https://shop.example";
+pub(crate) const SHOP: &str = "https://shop.example";
 const WAIT: Duration = Duration::from_secs(10);
 
 /// One WebSocket client (visitor or agent) with JSON helpers.
 pub(crate) struct Socket {
     ws: WebSocketStream<TlsStream<TcpStream>>,
+    /// A visitor connection's first word: was any agent online?
+    pub(crate) agents_online: Option<bool>,
 }
 
 impl Socket {
@@ -33,9 +35,16 @@ impl Socket {
         origin: &str,
         cookie: Option<&str>,
     ) -> Socket {
-        Socket::try_open(daemon, path, origin, cookie)
+        let mut socket = Socket::try_open(daemon, path, origin, cookie)
             .await
-            .unwrap_or_else(|status| panic!("WebSocket handshake to {path} refused: {status}"))
+            .unwrap_or_else(|status| panic!("WebSocket handshake to {path} refused: {status}"));
+        if path == "/chat/ws" {
+            // Every visitor connection first hears whether an agent is online.
+            let first = socket.next().await;
+            assert_eq!(first["type"], "availability", "{first}");
+            socket.agents_online = first["online"].as_bool();
+        }
+        socket
     }
 
     /// The handshake's HTTP status when refused.
@@ -62,7 +71,10 @@ impl Socket {
             );
         }
         match tokio_tungstenite::client_async(request, tls).await {
-            Ok((ws, _)) => Ok(Socket { ws }),
+            Ok((ws, _)) => Ok(Socket {
+                ws,
+                agents_online: None,
+            }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(response.status().as_u16())
             }
@@ -130,7 +142,7 @@ impl Socket {
     }
 }
 
-fn start_frame(client_id: &str, consent: bool) -> Value {
+pub(crate) fn start_frame(client_id: &str, consent: bool) -> Value {
     json!({
         "type": "start", "name": "Vic Visitor", "email": "vic@visitor.example",
         "message": "Hello, is my order on its way?", "client_id": client_id,
@@ -160,7 +172,7 @@ pub(crate) async fn put_settings(daemon: &Daemon, body: Value) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn api_get(daemon: &Daemon, path: &str) -> Value {
+pub(crate) async fn api_get(daemon: &Daemon, path: &str) -> Value {
     let response = daemon
         .client()
         .get(daemon.url(path))

@@ -41,7 +41,10 @@ impl Visitor {
         let (ws, _) = tokio_tungstenite::client_async(request, tls)
             .await
             .expect("the visitor's handshake");
-        Visitor { ws }
+        let mut visitor = Visitor { ws };
+        let first = visitor.next().await.expect("the availability frame");
+        assert_eq!(first["type"], "availability", "{first}");
+        visitor
     }
 
     async fn send(&mut self, frame: Value) {

@@ -96,6 +96,17 @@ async fn keep(browser: &Browser, name: &str) {
     }
 }
 
+/// Waits until the console's status line no longer says the agent is offline.
+async fn wait_for_status_cleared(agent: &Browser) {
+    for _ in 0..100 {
+        if !agent.text("#chat-status").await.contains("not online") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the console still says the agent is offline");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_and_an_agent_chat_in_two_browsers() {
     if !browser::available() {
@@ -115,11 +126,53 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
         .unwrap();
     assert_eq!(settings.status(), 200);
 
-    // The visitor opens the widget on the shop's page and fills in the pre-chat form.
+    // The agent signs in and opens the console: offline until they say otherwise.
+    let agent = Browser::open(&daemon, "chat_agent").await;
+    agent.goto("/agent/login").await;
+    agent.fill("input[name=email]", OWNER.0).await;
+    agent.fill("input[name=password]", OWNER.1).await;
+    agent
+        .click("form[action='/agent/login'] button[type=submit]")
+        .await;
+    agent.wait_for_path("/agent").await;
+    agent.goto("/agent/chat").await;
+    agent.wait_for_text("#chat-status", "not online").await;
+
+    // With nobody online, the widget offers to leave a message instead.
     let visitor = Browser::open(&daemon, "chat_visitor").await;
     visitor.goto_url(&format!("{shop}/")).await;
     wait_in_widget(&visitor, "return root.querySelector('.btn');", "its button").await;
     in_widget(&visitor, "root.querySelector('.btn').click(); return true;").await;
+    wait_in_widget(
+        &visitor,
+        "const f = root.querySelector('form'); return f.dataset.availability === 'offline'\
+         && f.textContent.includes('No one is available right now');",
+        "the offline form",
+    )
+    .await;
+    keep(&visitor, "visitor-offline").await;
+
+    // The agent goes online; the visitor's page, loaded again, offers the chat.
+    agent
+        .execute(
+            "const s = document.getElementById('chat-presence'); s.value = 'online';\
+             s.dispatchEvent(new Event('change')); return true;",
+            vec![],
+        )
+        .await;
+    agent.wait_for_text("#chat-waiting", "No chats here").await;
+    wait_for_status_cleared(&agent).await;
+    visitor.goto_url(&format!("{shop}/")).await;
+    wait_in_widget(&visitor, "return root.querySelector('.btn');", "its button").await;
+    in_widget(&visitor, "root.querySelector('.btn').click(); return true;").await;
+    wait_in_widget(
+        &visitor,
+        "const f = root.querySelector('form'); return f.dataset.availability === 'online'\
+         && f.querySelector('button[type=submit]').textContent === 'Start chat';",
+        "the pre-chat form",
+    )
+    .await;
+    // The visitor fills in the pre-chat form.
     let consent = wait_in_widget(
         &visitor,
         "const c = root.querySelector('.consent span'); return c && c.textContent;",
@@ -154,19 +207,12 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
     .await;
     keep(&visitor, "visitor-waiting").await;
 
-    // The agent signs in, opens the console, and takes the chat.
-    let agent = Browser::open(&daemon, "chat_agent").await;
-    agent.goto("/agent/login").await;
-    agent.fill("input[name=email]", OWNER.0).await;
-    agent.fill("input[name=password]", OWNER.1).await;
-    agent
-        .click("form[action='/agent/login'] button[type=submit]")
-        .await;
-    agent.wait_for_path("/agent").await;
-    agent.goto("/agent/chat").await;
+    // Online, the agent is offered the waiting chat and takes the offer.
     agent.wait_for_text("#chat-waiting", "Vera").await;
+    agent.wait_for_text("#chat-waiting", "Offered to you").await;
+    keep(&agent, "agent-offered").await;
     agent
-        .click("#chat-waiting button[data-action=accept]")
+        .click("#chat-waiting li.offered button[data-action=accept]")
         .await;
     agent
         .wait_for_text("#chat-log", "Where is my parcel?")

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::chat::{
-    OWNER, Socket, agent, chat_daemon, put_settings, sign_in_as, visitor_starts_queued,
+    OWNER, SHOP, Socket, agent, api_get, chat_daemon, put_settings, sign_in_as, start_frame,
+    visitor_starts_queued,
 };
 use crate::harness::Daemon;
 
@@ -181,4 +182,62 @@ async fn an_unanswered_offer_moves_on_and_chats_are_transferred_and_shared() {
         .await;
     let (gone, _) = ada.until("error").await;
     assert_eq!(gone["code"], "not_your_chat");
+}
+
+#[tokio::test]
+async fn with_nobody_online_the_widget_leaves_a_message_that_becomes_a_ticket() {
+    let daemon = chat_daemon().await;
+    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let mut visitor = Socket::open(&daemon, "/chat/ws", SHOP, None).await;
+    assert_eq!(visitor.agents_online, Some(false), "nobody is seated yet");
+
+    let mut form = start_frame("o1", true);
+    form["offline"] = json!(true);
+    form["message"] = json!("Please call me back about my invoice.");
+    visitor.send(form.clone()).await;
+    let (left, _) = visitor.until("message_left").await;
+    let code = left["ticket"].as_str().unwrap().to_string();
+    // A retried send (same visitor and client id) is the same ticket, not a second one.
+    let visitor_id = "vretry1";
+    form["visitor"] = json!(visitor_id);
+    form["client_id"] = json!("o2");
+    visitor.send(form.clone()).await;
+    let (first, _) = visitor.until("message_left").await;
+    visitor.send(form).await;
+    let (again, _) = visitor.until("message_left").await;
+    assert_eq!(first["ticket"], again["ticket"]);
+    assert_ne!(first["ticket"].as_str(), Some(code.as_str()));
+
+    let list = api_get(&daemon, "/api/v1/tickets?tag=chat-offline").await;
+    let tickets = list["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 2, "{list}");
+    let ticket = tickets.iter().find(|t| t["code"] == code.as_str()).unwrap();
+    assert_eq!(ticket["channel"], "web");
+    assert_eq!(
+        ticket["subject"],
+        "Offline message: Please call me back about my invoice."
+    );
+    let contact = ticket["contact"]["id"].as_i64().unwrap();
+    let consents = api_get(
+        &daemon,
+        &format!("/api/v1/chat/consents?contact_id={contact}"),
+    )
+    .await;
+    let record = &consents["consents"][0];
+    assert_eq!(
+        (record["version"].as_i64(), record["chat_id"].is_null()),
+        (Some(1), true)
+    );
+
+    // Without consent the offline form is refused like a chat.
+    let mut refused = start_frame("o3", false);
+    refused["offline"] = json!(true);
+    visitor.send(refused).await;
+    let (error, _) = visitor.until("error").await;
+    assert_eq!(error["code"], "consent_required");
+
+    // Once an agent is online, a new visitor connection hears so.
+    let _ada = online_console(&daemon, "ada@chat.example").await;
+    let online = Socket::open(&daemon, "/chat/ws", SHOP, None).await;
+    assert_eq!(online.agents_online, Some(true));
 }

@@ -9,11 +9,11 @@ window.__hdkChat = true;
 var base = new URL(script.src);
 var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/chat/ws";
 var T = {
-  en: { open: "Chat with us", title: "Chat", close: "Close chat window", name: "Name", email: "Email", question: "Your question", start: "Start chat", send: "Send", message: "Type a message", typing: "The agent is typing…", joined: "{n} joined the chat", left: "{n} left the chat", closed: "The chat has ended.", waiting: "Waiting for an agent…", reconnecting: "Connection lost, reconnecting…", consent: "Please agree to start the chat.", end: "End chat", you: "You", queue: "You are number %n in the queue." },
-  de: { open: "Chatten Sie mit uns", title: "Chat", close: "Chatfenster schließen", name: "Name", email: "E-Mail", question: "Ihre Frage", start: "Chat starten", send: "Senden", message: "Nachricht eingeben", typing: "Der Agent schreibt…", joined: "{n} ist dem Chat beigetreten", left: "{n} hat den Chat verlassen", closed: "Der Chat ist beendet.", waiting: "Warten auf einen Agenten…", reconnecting: "Verbindung verloren, neuer Versuch…", consent: "Bitte stimmen Sie zu, um den Chat zu starten.", end: "Chat beenden", you: "Sie", queue: "Sie sind Nummer %n in der Warteschlange." },
-  cs: { open: "Napište nám", title: "Chat", close: "Zavřít okno chatu", name: "Jméno", email: "E-mail", question: "Váš dotaz", start: "Zahájit chat", send: "Odeslat", message: "Napište zprávu", typing: "Operátor píše…", joined: "{n} se připojil(a) k chatu", left: "{n} opustil(a) chat", closed: "Chat byl ukončen.", waiting: "Čekáme na operátora…", reconnecting: "Spojení ztraceno, připojuji znovu…", consent: "Pro zahájení chatu prosím udělte souhlas.", end: "Ukončit chat", you: "Vy", queue: "Jste %n. ve frontě." },
-  pt: { open: "Fale connosco", title: "Chat", close: "Fechar a janela do chat", name: "Nome", email: "E-mail", question: "A sua pergunta", start: "Iniciar chat", send: "Enviar", message: "Escreva uma mensagem", typing: "O agente está a escrever…", joined: "{n} entrou no chat", left: "{n} saiu do chat", closed: "O chat terminou.", waiting: "À espera de um agente…", reconnecting: "Ligação perdida, a voltar a ligar…", consent: "Por favor, dê o seu consentimento para iniciar o chat.", end: "Terminar chat", you: "Você", queue: "Está na posição %n da fila." },
-  lv: { open: "Tērzējiet ar mums", title: "Tērzēšana", close: "Aizvērt tērzēšanas logu", name: "Vārds", email: "E-pasts", question: "Jūsu jautājums", start: "Sākt tērzēšanu", send: "Sūtīt", message: "Rakstiet ziņu", typing: "Aģents raksta…", joined: "{n} pievienojās tērzēšanai", left: "{n} pameta tērzēšanu", closed: "Tērzēšana ir beigusies.", waiting: "Gaidām aģentu…", reconnecting: "Savienojums zaudēts, atjaunojam…", consent: "Lūdzu, piekrītiet, lai sāktu tērzēšanu.", end: "Beigt tērzēšanu", you: "Jūs", queue: "Jūs esat %n. rindā." }
+  en: { open: "Chat with us", title: "Chat", close: "Close chat window", name: "Name", email: "Email", question: "Your question", start: "Start chat", send: "Send", message: "Type a message", typing: "The agent is typing…", joined: "{n} joined the chat", left: "{n} left the chat", closed: "The chat has ended.", waiting: "Waiting for an agent…", reconnecting: "Connection lost, reconnecting…", consent: "Please agree to start the chat.", end: "End chat", you: "You", queue: "You are number %n in the queue.", transferred: "You are being transferred to {n}…", offline: "No one is available right now. Leave your message and we will answer by email.", leave: "Send message", thanks: "Thank you. We received your message ({c}) and will answer by email." },
+  de: { open: "Chatten Sie mit uns", title: "Chat", close: "Chatfenster schließen", name: "Name", email: "E-Mail", question: "Ihre Frage", start: "Chat starten", send: "Senden", message: "Nachricht eingeben", typing: "Der Agent schreibt…", joined: "{n} ist dem Chat beigetreten", left: "{n} hat den Chat verlassen", closed: "Der Chat ist beendet.", waiting: "Warten auf einen Agenten…", reconnecting: "Verbindung verloren, neuer Versuch…", consent: "Bitte stimmen Sie zu, um den Chat zu starten.", end: "Chat beenden", you: "Sie", queue: "Sie sind Nummer %n in der Warteschlange.", transferred: "Sie werden an {n} weitergeleitet…", offline: "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre Nachricht, wir antworten per E-Mail.", leave: "Nachricht senden", thanks: "Danke. Wir haben Ihre Nachricht ({c}) erhalten und antworten per E-Mail." },
+  cs: { open: "Napište nám", title: "Chat", close: "Zavřít okno chatu", name: "Jméno", email: "E-mail", question: "Váš dotaz", start: "Zahájit chat", send: "Odeslat", message: "Napište zprávu", typing: "Operátor píše…", joined: "{n} se připojil(a) k chatu", left: "{n} opustil(a) chat", closed: "Chat byl ukončen.", waiting: "Čekáme na operátora…", reconnecting: "Spojení ztraceno, připojuji znovu…", consent: "Pro zahájení chatu prosím udělte souhlas.", end: "Ukončit chat", you: "Vy", queue: "Jste %n. ve frontě.", transferred: "Předáváme vás: {n}…", offline: "Nikdo teď není k dispozici. Zanechte nám zprávu a odpovíme e-mailem.", leave: "Odeslat zprávu", thanks: "Děkujeme. Vaši zprávu ({c}) jsme přijali a odpovíme e-mailem." },
+  pt: { open: "Fale connosco", title: "Chat", close: "Fechar a janela do chat", name: "Nome", email: "E-mail", question: "A sua pergunta", start: "Iniciar chat", send: "Enviar", message: "Escreva uma mensagem", typing: "O agente está a escrever…", joined: "{n} entrou no chat", left: "{n} saiu do chat", closed: "O chat terminou.", waiting: "À espera de um agente…", reconnecting: "Ligação perdida, a voltar a ligar…", consent: "Por favor, dê o seu consentimento para iniciar o chat.", end: "Terminar chat", you: "Você", queue: "Está na posição %n da fila.", transferred: "Está a ser transferido para {n}…", offline: "De momento ninguém está disponível. Deixe a sua mensagem e responderemos por e-mail.", leave: "Enviar mensagem", thanks: "Obrigado. Recebemos a sua mensagem ({c}) e responderemos por e-mail." },
+  lv: { open: "Tērzējiet ar mums", title: "Tērzēšana", close: "Aizvērt tērzēšanas logu", name: "Vārds", email: "E-pasts", question: "Jūsu jautājums", start: "Sākt tērzēšanu", send: "Sūtīt", message: "Rakstiet ziņu", typing: "Aģents raksta…", joined: "{n} pievienojās tērzēšanai", left: "{n} pameta tērzēšanu", closed: "Tērzēšana ir beigusies.", waiting: "Gaidām aģentu…", reconnecting: "Savienojums zaudēts, atjaunojam…", consent: "Lūdzu, piekrītiet, lai sāktu tērzēšanu.", end: "Beigt tērzēšanu", you: "Jūs", queue: "Jūs esat %n. rindā.", transferred: "Jūs tiekat nodots: {n}…", offline: "Pašlaik neviens nav pieejams. Atstājiet ziņu, un mēs atbildēsim pa e-pastu.", leave: "Sūtīt ziņu", thanks: "Paldies. Mēs saņēmām jūsu ziņu ({c}) un atbildēsim pa e-pastu." }
 };
 var lang = ((script.getAttribute("data-locale") || navigator.language || "en").toLowerCase().split(/[-_]/)[0]);
 if (!T[lang]) lang = "en";
@@ -100,7 +100,17 @@ if (consent) {
 }
 var formError = el("p", { class: "err", role: "alert" });
 form.appendChild(formError);
-form.appendChild(el("button", { class: "primary", type: "submit" }, t.start));
+var startBtn = el("button", { class: "primary", type: "submit" }, t.start);
+form.appendChild(startBtn);
+/* With no agent online the same form leaves a message (a ticket answered by email). */
+var offlineNote = el("p", { hidden: "" }, t.offline);
+form.insertBefore(offlineNote, form.firstChild);
+var offlineMode = false;
+function setOffline(on) {
+  offlineMode = on;
+  offlineNote.hidden = !on;
+  startBtn.textContent = on ? t.leave : t.start;
+}
 
 /* The conversation. */
 var convo = el("div", { hidden: "" });
@@ -131,7 +141,7 @@ function toggle(open) {
   button.setAttribute("aria-expanded", String(open));
   if (open) {
     (state.token ? input : emailIn).focus();
-    if (state.token) connect();
+    connect();
   } else {
     button.focus();
   }
@@ -166,6 +176,9 @@ function render(ev) {
     status.textContent = "";
   } else if (ev.type === "agent_left") {
     line("note", t.left.replace("{n}", ev.name || ""));
+  } else if (ev.type === "transferred") {
+    line("note", t.transferred.replace("{n}", ev.detail || ""));
+    status.textContent = t.waiting;
   } else if (ev.type === "closed") {
     line("note", t.closed);
     state.closed = true;
@@ -197,7 +210,13 @@ function connect() {
   ws.onmessage = function (e) {
     var f;
     try { f = JSON.parse(e.data); } catch (x) { return; }
-    if (f.type === "started") {
+    if (f.type === "availability") {
+      form.setAttribute("data-availability", f.online ? "online" : "offline");
+      if (!state.token) setOffline(!f.online);
+    } else if (f.type === "message_left") {
+      startFrame = null;
+      form.replaceChildren(el("p", { role: "status" }, t.thanks.replace("{c}", f.ticket)));
+    } else if (f.type === "started") {
       state.token = f.token; state.visitor = f.visitor; state.chat = f.chat; state.pending = [];
       startFrame = null;
       save();
@@ -242,7 +261,8 @@ form.addEventListener("submit", function (e) {
   };
   if (consent && consentBox && consentBox.checked) startFrame.consent_version = consent.version;
   if (state.visitor) startFrame.visitor = state.visitor;
-  pendingEls[cid] = line("m visitor pending", questionIn.value);
+  if (offlineMode) startFrame.offline = true;
+  else pendingEls[cid] = line("m visitor pending", questionIn.value);
   if (ws && ws.readyState === 1) send(startFrame); else connect();
 });
 

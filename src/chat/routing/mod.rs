@@ -159,6 +159,30 @@ impl Router {
         self.wake();
     }
 
+    /// An agent chose a presence: the roster says so at once (the widget asks
+    /// `anyone_online` right after), before the next pass confirms it from the database.
+    pub fn note_presence(&self, user: i64, presence: Presence) {
+        let mut state = self.lock();
+        if state.roster.iter().any(|s| s.id == user) {
+            let roster: Vec<Seated> = state
+                .roster
+                .iter()
+                .map(|s| Seated {
+                    presence: if s.id == user {
+                        presence.as_str()
+                    } else {
+                        s.presence
+                    },
+                    ..s.clone()
+                })
+                .collect();
+            state.roster = Arc::new(roster);
+            broadcast(&state);
+        }
+        drop(state);
+        self.wake();
+    }
+
     /// Is any agent seated and online (the widget offers the offline form otherwise)?
     pub fn anyone_online(&self) -> bool {
         self.lock().roster.iter().any(|s| s.presence == "online")
@@ -217,14 +241,19 @@ impl Router {
             .collect();
         if *state.roster != roster {
             state.roster = Arc::new(roster);
-            let notice = Notice::Roster(state.roster.clone());
-            for consoles in state.seats.values() {
-                for console in consoles.values() {
-                    let _ = console.try_send(notice.clone());
-                }
-            }
+            broadcast(&state);
         }
         state.book.next_deadline()
+    }
+}
+
+/// Tells every console the roster as it is now.
+fn broadcast(state: &State) {
+    let notice = Notice::Roster(state.roster.clone());
+    for consoles in state.seats.values() {
+        for console in consoles.values() {
+            let _ = console.try_send(notice.clone());
+        }
     }
 }
 
