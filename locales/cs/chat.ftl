@@ -38,3 +38,5 @@ chat-canned = Připravená odpověď…
 chat-others = Další tikety
 chat-open-ticket = Tiket
 chat-no-others = Žádné další tikety.
+chat-ban = Zablokovat návštěvníka
+chat-ban-confirm = Zablokovat tohoto návštěvníka a jeho adresu na 30 dní a ukončit chat?

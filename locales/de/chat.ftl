@@ -38,3 +38,5 @@ chat-canned = Textbaustein…
 chat-others = Weitere Tickets
 chat-open-ticket = Ticket
 chat-no-others = Keine weiteren Tickets.
+chat-ban = Besucher sperren
+chat-ban-confirm = Diesen Besucher und seine Adresse für 30 Tage sperren und den Chat beenden?

@@ -38,3 +38,5 @@ chat-canned = Canned response…
 chat-others = Other tickets
 chat-open-ticket = Ticket
 chat-no-others = No other tickets.
+chat-ban = Ban visitor
+chat-ban-confirm = Ban this visitor and their address for 30 days and end the chat?

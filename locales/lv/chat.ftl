@@ -38,3 +38,5 @@ chat-canned = Sagatavota atbilde…
 chat-others = Citi pieteikumi
 chat-open-ticket = Pieteikums
 chat-no-others = Citu pieteikumu nav.
+chat-ban = Bloķēt apmeklētāju
+chat-ban-confirm = Bloķēt šo apmeklētāju un viņa adresi uz 30 dienām un beigt tērzēšanu?

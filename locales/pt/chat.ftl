@@ -38,3 +38,5 @@ chat-canned = Resposta pronta…
 chat-others = Outros tickets
 chat-open-ticket = Ticket
 chat-no-others = Não há outros tickets.
+chat-ban = Bloquear visitante
+chat-ban-confirm = Bloquear este visitante e o seu endereço durante 30 dias e terminar o chat?

@@ -16,7 +16,7 @@ use super::protocol::{AgentFrame, ServerFrame, error_text};
 use super::routing::{Notice, Presence};
 use super::store::{self, ChatEvent, Closer};
 use super::visitor::PING_EVERY;
-use super::{ChatError, Side};
+use super::{ChatError, Side, bans};
 use crate::app::AppState;
 use crate::store::Database;
 use crate::tickets::Viewer;
@@ -27,6 +27,8 @@ pub struct AgentContext {
     pub account_id: String,
     pub db: Arc<Database>,
     pub viewer: Viewer,
+    /// Who this agent is in the audit log (a ban is audited).
+    pub actor: crate::audit::Actor,
 }
 
 struct Connection {
@@ -38,6 +40,9 @@ struct Connection {
     /// The presence this console last told its agent.
     presence: Presence,
 }
+
+/// How long a ban from the console lasts unless the agent says otherwise.
+const BAN_DAYS: i64 = 30;
 
 /// Open chats one console may follow at once.
 const MAX_FOLLOWED: usize = 200;
@@ -155,6 +160,7 @@ impl Connection {
             } => self.transfer(chat, agent, department).await,
             AgentFrame::Invite { chat, agent } => self.invite(chat, agent).await,
             AgentFrame::Join { chat } => self.join(chat).await,
+            AgentFrame::Ban { chat, reason, days } => self.ban(chat, reason, days).await,
             AgentFrame::Leave { chat } => self.leave(chat).await,
         }
     }
@@ -252,6 +258,32 @@ impl Connection {
             self.chats.router.pin(chat, agent);
         }
         self.changed(Some(&event), chat).await
+    }
+
+    /// Bans the visitor of `chat` (their id and the address the chat started from) and
+    /// ends the chat.
+    async fn ban(&mut self, chat: i64, reason: Option<String>, days: Option<i64>) -> Flow {
+        let days = days.unwrap_or(BAN_DAYS);
+        if !(1..=3650).contains(&days) {
+            let message = "`days` is between 1 and 3650";
+            return self.out.say(error_text("invalid_ban", message)).await;
+        }
+        let now = self.now();
+        let (db, viewer, actor) = (&self.ctx.db, self.ctx.viewer, &self.ctx.actor);
+        let until = Some(now + days * 86_400);
+        if let Err(e) = bans::ban_chat(db, now, viewer, actor, chat, reason, until).await {
+            let error = match e {
+                bans::BanError::ChatNotFound => ChatError::NotFound,
+                bans::BanError::Invalid(message) => ChatError::Invalid("invalid_ban", message),
+                bans::BanError::Store(e) => ChatError::Store(e),
+                other => ChatError::Refused(other.to_string()),
+            };
+            return self.out.refuse(&error).await;
+        }
+        match store::close(&self.ctx.db, now, chat, Closer::Agent(viewer)).await {
+            Ok(event) => self.changed(event.as_ref(), chat).await,
+            Err(e) => self.out.refuse(&e).await,
+        }
     }
 
     async fn invite(&mut self, chat: i64, agent: i64) -> Flow {

@@ -46,6 +46,7 @@ const WORDS: &[(&str, &str)] = &[
     ("others", "chat-others"),
     ("noOthers", "chat-no-others"),
     ("openTicket", "chat-open-ticket"),
+    ("banConfirm", "chat-ban-confirm"),
 ];
 
 pub async fn page(signed_in: SignedIn) -> Result<impl IntoResponse, ApiError> {
@@ -85,6 +86,7 @@ pub async fn page(signed_in: SignedIn) -> Result<impl IntoResponse, ApiError> {
                         select id="chat-transfer" aria-label=(t("chat-transfer")) {}
                         select id="chat-invite" aria-label=(t("chat-invite")) {}
                         button type="button" id="chat-leave" class="secondary" hidden { (t("chat-leave")) }
+                        button type="button" id="chat-ban" class="secondary" { (t("chat-ban")) }
                     }
                 }
                 ol id="chat-log" class="chat-log" role="log" aria-live="polite" {}

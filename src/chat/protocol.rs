@@ -104,6 +104,15 @@ pub enum AgentFrame {
         chat: i64,
         agent: i64,
     },
+    /// Ban the chat's visitor and the address it started from for `days` (30 by default)
+    /// and end the chat.
+    Ban {
+        chat: i64,
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default)]
+        days: Option<i64>,
+    },
     /// Join a chat this agent was invited to.
     Join {
         chat: i64,

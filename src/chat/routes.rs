@@ -131,6 +131,7 @@ async fn agent_socket(
         account_id: signed_in.account.id.clone(),
         db: signed_in.db.clone(),
         viewer: Viewer::of(&signed_in.session.user),
+        actor: signed_in.actor(),
     };
     Ok(upgrade
         .max_frame_size(MAX_FRAME)

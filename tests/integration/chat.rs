@@ -125,7 +125,7 @@ impl Socket {
     }
 
     /// Reads until the server closes; returns the close code and reason.
-    async fn closed(&mut self) -> (u16, String) {
+    pub(crate) async fn closed(&mut self) -> (u16, String) {
         loop {
             let next = tokio::time::timeout(WAIT, self.ws.next())
                 .await

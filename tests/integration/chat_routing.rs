@@ -241,3 +241,44 @@ async fn with_nobody_online_the_widget_leaves_a_message_that_becomes_a_ticket() 
     let online = Socket::open(&daemon, "/chat/ws", SHOP, None).await;
     assert_eq!(online.agents_online, Some(true));
 }
+
+#[tokio::test]
+async fn an_agent_bans_a_visitor_from_the_console_and_their_chat_ends() {
+    let daemon = chat_daemon().await;
+    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let mut ada = online_console(&daemon, "ada@chat.example").await;
+    let (mut visitor, started, _) = visitor_starts_queued(&daemon, "b1").await;
+    let chat = started["chat"].as_i64().unwrap();
+    assert_eq!(offered(&mut ada).await, chat);
+    ada.send(json!({"type": "accept", "chat": chat})).await;
+    visitor.until("agent_joined").await;
+
+    ada.send(json!({"type": "ban", "chat": chat, "days": 0}))
+        .await;
+    let (bad, _) = ada.until("error").await;
+    assert_eq!(bad["code"], "invalid_ban");
+    ada.send(json!({"type": "ban", "chat": chat, "reason": "abuse"}))
+        .await;
+    let (closed, _) = visitor.until("closed").await;
+    assert_eq!(closed["from"], "agent");
+    let bans = api_get(&daemon, "/api/v1/chat/bans").await;
+    let kinds: Vec<&str> = bans["bans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"visitor") && kinds.contains(&"ip"),
+        "{bans}"
+    );
+
+    // The same visitor cannot start again.
+    let mut again = Socket::open(&daemon, "/chat/ws", SHOP, None).await;
+    let mut frame = start_frame("b2", true);
+    frame["visitor"] = started["visitor"].clone();
+    again.send(frame).await;
+    let (refused, _) = again.until("error").await;
+    assert_eq!(refused["code"], "banned");
+    assert_eq!(again.closed().await.0, 1008);
+}

@@ -218,6 +218,9 @@
     if (current != null && v.length === 2) send({ type: "invite", chat: current, agent: Number(v[1]) });
   });
   leave.addEventListener("click", function () { if (current != null) send({ type: "leave", chat: current }); });
+  $("chat-ban").addEventListener("click", function () {
+    if (current != null && window.confirm(w.banConfirm)) send({ type: "ban", chat: current });
+  });
 
   function insert(body) {
     var start = text.selectionStart, end = text.selectionEnd;
