@@ -26,6 +26,7 @@ pub mod hub;
 pub mod limits;
 pub mod offline;
 pub mod openapi;
+mod poll;
 pub mod protocol;
 pub mod routes;
 pub mod routing;

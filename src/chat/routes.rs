@@ -38,6 +38,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
         .route("/api/v1/chat/consents", get(consents))
         .merge(super::bans_api::routes())
+        .merge(super::poll::routes())
         .merge(super::canned_api::routes())
         .merge(agent)
 }

@@ -426,7 +426,7 @@ impl Connection {
 }
 
 /// A visitor id for a widget that has none yet (returned in `started`, kept by the widget).
-fn new_visitor_id() -> String {
+pub(super) fn new_visitor_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);

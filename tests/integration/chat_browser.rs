@@ -15,11 +15,17 @@ const OWNER: (&str, &str) = ("otto@chat-browser.example", "owner password 12");
 
 /// A shop's page on `http://shop.test:PORT/` (every host resolves to 127.0.0.1 in the
 /// test browser) that embeds the widget from the daemon: another origin than the daemon's.
-async fn shop_page(daemon_port: u16) -> (u16, tokio::task::JoinHandle<()>) {
+/// With `block_websockets`, the page stands for a visitor behind a proxy that refuses them.
+async fn shop_page(daemon_port: u16, block_websockets: bool) -> (u16, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let blocker = if block_websockets {
+        "<script>window.WebSocket = function () { throw new Error('blocked by the proxy'); };</script>"
+    } else {
+        ""
+    };
     let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title></head>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Shop</title>{blocker}</head>\
          <body><h1>The shop</h1><p>Things for sale.</p>\
          <script src=\"https://localhost:{daemon_port}/chat/widget.js\" data-account=\"default\" \
          data-locale=\"en\" async></script></body></html>"
@@ -114,7 +120,7 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
     }
     let daemon = Daemon::fresh();
     create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
-    let (shop_port, _shop) = shop_page(daemon.addr().port()).await;
+    let (shop_port, _shop) = shop_page(daemon.addr().port(), false).await;
     let shop = format!("http://shop.test:{shop_port}");
     let settings = daemon
         .client()
@@ -290,4 +296,83 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
         thread,
         vec!["Where is my parcel?", "It left our warehouse", "Thank you!"]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_whose_proxy_blocks_websockets_chats_by_long_polling() {
+    if !browser::available() {
+        return;
+    }
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (shop_port, _shop) = shop_page(daemon.addr().port(), true).await;
+    let shop = format!("http://shop.test:{shop_port}");
+    let settings = daemon
+        .client()
+        .put(daemon.url("/api/v1/chat/settings"))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"allowed_origins": [shop]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settings.status(), 200);
+    let session = crate::chat::sign_in_as(&daemon, OWNER.0, OWNER.1).await;
+    let mut console = crate::chat::agent(&daemon, &session).await;
+    console
+        .send(json!({"type": "presence", "status": "online"}))
+        .await;
+    console.until("presence").await;
+
+    let visitor = Browser::open(&daemon, "chat_polling_visitor").await;
+    visitor.goto_url(&format!("{shop}/")).await;
+    wait_in_widget(&visitor, "return root.querySelector('.btn');", "its button").await;
+    in_widget(&visitor, "root.querySelector('.btn').click(); return true;").await;
+    wait_in_widget(
+        &visitor,
+        "return root.querySelector('form').dataset.availability === 'online';",
+        "the availability, asked by polling",
+    )
+    .await;
+    in_widget(
+        &visitor,
+        "root.querySelector('#hdk-email').value = 'pia@shop.example';\
+         root.querySelector('#hdk-name').value = 'Pia';\
+         root.querySelector('#hdk-question').value = 'Can you hear me?';\
+         root.querySelector('#hdk-consent').click();\
+         root.querySelector('form').requestSubmit(); return true;",
+    )
+    .await;
+    wait_in_widget(
+        &visitor,
+        &text_has(".status", "You are number 1 in the queue."),
+        "the queue place",
+    )
+    .await;
+
+    let (offer, _) = console.until("offer").await;
+    let chat = offer["chat"].as_i64().unwrap();
+    console.send(json!({"type": "accept", "chat": chat})).await;
+    console
+        .send(json!({"type": "message", "chat": chat, "client_id": "o1", "body": "Loud and clear"}))
+        .await;
+    wait_in_widget(
+        &visitor,
+        &text_has(".log", "Loud and clear"),
+        "the agent's reply",
+    )
+    .await;
+    in_widget(
+        &visitor,
+        "const t = root.querySelector('.compose textarea'); t.value = 'Great, thanks';\
+         root.querySelector('.compose').requestSubmit(); return true;",
+    )
+    .await;
+    loop {
+        let (said, _) = console.until("message").await;
+        if said["body"] == "Great, thanks" {
+            assert_eq!(said["from"], "visitor");
+            break;
+        }
+    }
+    keep(&visitor, "visitor-polling").await;
 }

@@ -282,3 +282,160 @@ async fn an_agent_bans_a_visitor_from_the_console_and_their_chat_ends() {
     assert_eq!(refused["code"], "banned");
     assert_eq!(again.closed().await.0, 1008);
 }
+
+/// One long-polling request as the widget sends it: `text/plain`, from the shop's page.
+async fn poll(daemon: &Daemon, path: &str, body: Value) -> (u16, Value, Option<String>) {
+    let response = daemon
+        .client()
+        .post(daemon.url(path))
+        .header("origin", SHOP)
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let cors = response
+        .headers()
+        .get("access-control-allow-origin")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, response.json().await.unwrap_or(Value::Null), cors)
+}
+
+fn frames_of(answer: &Value) -> Vec<Value> {
+    answer["frames"].as_array().cloned().unwrap_or_default()
+}
+
+/// Polls until a `message` event with `body` arrives; returns the last sequence seen.
+async fn poll_until_message(daemon: &Daemon, token: &str, mut last_seq: i64, body: &str) -> i64 {
+    for _ in 0..20 {
+        let request = json!({"token": token, "last_seq": last_seq});
+        let (status, answer, _) = poll(daemon, "/chat/poll/events", request).await;
+        assert_eq!(status, 200, "{answer}");
+        for frame in frames_of(&answer) {
+            if let Some(seq) = frame["seq"].as_i64() {
+                last_seq = last_seq.max(seq);
+            }
+            if frame["type"] == "message" && frame["body"] == body {
+                return last_seq;
+            }
+        }
+    }
+    panic!("`{body}` never arrived by long polling");
+}
+
+#[tokio::test]
+async fn long_polling_carries_a_chat_where_websockets_are_blocked() {
+    let daemon = chat_daemon().await;
+    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let mut ada = online_console(&daemon, "ada@chat.example").await;
+
+    // Refused like a socket: another origin, malformed bodies, a frame without its chat.
+    let other = daemon
+        .client()
+        .post(daemon.url("/chat/poll/send"))
+        .header("origin", "https://evil.example")
+        .body(json!({"frame": {"type": "ping"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403);
+    let (status, answer, _) = poll(&daemon, "/chat/poll/send", json!({"frame": 3})).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (400, Some("malformed"))
+    );
+    let message = json!({"frame": {"type": "message", "client_id": "x", "body": "hi"}});
+    let (status, answer, cors) = poll(&daemon, "/chat/poll/send", message).await;
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (422, Some("not_started"))
+    );
+    assert_eq!(
+        cors.as_deref(),
+        Some(SHOP),
+        "errors are readable by the page too"
+    );
+
+    let (status, answer, cors) = poll(
+        &daemon,
+        "/chat/poll/send",
+        json!({"frame": start_frame("p1", true)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(cors.as_deref(), Some(SHOP));
+    let frames = frames_of(&answer);
+    assert_eq!(frames[0]["type"], "started");
+    assert_eq!(
+        (frames[1]["type"].as_str(), frames[1]["seq"].as_i64()),
+        (Some("ack"), Some(1))
+    );
+    let token = frames[0]["token"].as_str().unwrap().to_string();
+    let chat = frames[0]["chat"].as_i64().unwrap();
+
+    let (_, first, _) = poll(
+        &daemon,
+        "/chat/poll/events",
+        json!({"token": token, "last_seq": 0}),
+    )
+    .await;
+    let first = frames_of(&first);
+    assert_eq!(
+        (first[0]["type"].as_str(), first[0]["seq"].as_i64()),
+        (Some("message"), Some(1))
+    );
+    assert_eq!(first[1]["type"], "queue");
+
+    assert_eq!(offered(&mut ada).await, chat);
+    ada.send(json!({"type": "accept", "chat": chat})).await;
+    ada.send(json!({"type": "message", "chat": chat, "client_id": "a1", "body": "Hello from Ada"}))
+        .await;
+    let seen = poll_until_message(&daemon, &token, 1, "Hello from Ada").await;
+
+    // A waiting poll is answered as soon as the agent writes.
+    let waiting = {
+        let daemon_url = daemon.url("/chat/poll/events");
+        let client = daemon.client();
+        let body = json!({"token": token, "last_seq": seen}).to_string();
+        tokio::spawn(async move {
+            let response = client
+                .post(daemon_url)
+                .header("origin", SHOP)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    ada.send(json!({"type": "message", "chat": chat, "client_id": "a2", "body": "Still there?"}))
+        .await;
+    let woke = waiting.await.unwrap();
+    assert!(woke.to_string().contains("Still there?"), "{woke}");
+
+    // The visitor writes; a resend of the same client id is a duplicate.
+    let reply =
+        json!({"token": token, "frame": {"type": "message", "client_id": "v2", "body": "Yes!"}});
+    let (_, ack, _) = poll(&daemon, "/chat/poll/send", reply.clone()).await;
+    let ack = &frames_of(&ack)[0];
+    assert_eq!(
+        (ack["type"].as_str(), ack["duplicate"].as_bool()),
+        (Some("ack"), Some(false))
+    );
+    let (_, again, _) = poll(&daemon, "/chat/poll/send", reply).await;
+    let again = &frames_of(&again)[0];
+    assert_eq!(
+        (again["seq"].clone(), again["duplicate"].as_bool()),
+        (ack["seq"].clone(), Some(true))
+    );
+    // The agent hears it (after the events of her own messages).
+    loop {
+        let (said, _) = ada.until("message").await;
+        if said["body"] == "Yes!" {
+            assert_eq!(said["from"], "visitor");
+            break;
+        }
+    }
+}

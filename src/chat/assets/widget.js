@@ -191,56 +191,97 @@ function render(ev) {
 var ws = null;
 var retry = 0;
 var startFrame = null;
+/* WebSocket first; after two sockets that never opened (a proxy that blocks them), long
+   polling over plain HTTPS with the same frames (/chat/poll/send and /chat/poll/events). */
+var polling = false, socketFailures = 0, pollRunning = false;
+var pollBase = base.protocol + "//" + base.host + "/chat/poll/";
+function post(path, body) {
+  return fetch(pollBase + path, { method: "POST", body: JSON.stringify(body), credentials: "omit", headers: { "Content-Type": "text/plain" } })
+    .then(function (r) { return r.json(); });
+}
 function send(frame) {
-  if (ws && ws.readyState === 1) ws.send(JSON.stringify(frame));
+  if (polling) {
+    post("send", { token: state.token || null, frame: frame }).then(function (answer) {
+      if (answer.error) handle({ type: "error", code: answer.error.code, message: answer.error.message });
+      (answer.frames || []).forEach(handle);
+      pollEvents();
+    }, function () { status.textContent = t.reconnecting; });
+  } else if (ws && ws.readyState === 1) {
+    ws.send(JSON.stringify(frame));
+  }
+}
+function pollEvents() {
+  if (!polling || pollRunning || !state.token || state.closed) return;
+  pollRunning = true;
+  post("events", { token: state.token, last_seq: lastSeq }).then(function (answer) {
+    pollRunning = false;
+    retry = 0;
+    if (answer.error && answer.error.code === "not_found") { handle({ type: "error", code: "not_found" }); return; }
+    (answer.frames || []).forEach(handle);
+    pollEvents();
+  }, function () {
+    pollRunning = false;
+    status.textContent = t.reconnecting;
+    retry = Math.min(retry + 1, 6);
+    setTimeout(pollEvents, 500 * Math.pow(2, retry) * (0.5 + Math.random()));
+  });
+}
+function opened() {
+  retry = 0;
+  status.textContent = state.closed ? "" : status.textContent === t.reconnecting ? "" : status.textContent;
+  if (state.token) {
+    send({ type: "resume", token: state.token, last_seq: lastSeq });
+    (state.pending || []).forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
+  } else if (startFrame) {
+    send(startFrame);
+  } else if (polling) {
+    send({ type: "ping" });
+  }
+}
+function handle(f) {
+  if (f.type === "availability") {
+    form.setAttribute("data-availability", f.online ? "online" : "offline");
+    if (!state.token) setOffline(!f.online);
+  } else if (f.type === "message_left") {
+    startFrame = null;
+    form.replaceChildren(el("p", { role: "status" }, t.thanks.replace("{c}", f.ticket)));
+  } else if (f.type === "started") {
+    state.token = f.token; state.visitor = f.visitor; state.chat = f.chat; state.pending = [];
+    startFrame = null;
+    save();
+    showConversation();
+    status.textContent = t.waiting;
+  } else if (f.type === "ack") {
+    state.pending = (state.pending || []).filter(function (p) { return p.client_id !== f.client_id; });
+    save();
+  } else if (f.type === "resumed") {
+    showConversation();
+  } else if (f.type === "queue") {
+    status.textContent = t.waiting + " " + t.queue.replace("%n", f.position);
+  } else if (f.type === "typing") {
+    status.textContent = f.on ? t.typing : "";
+  } else if (f.type === "error") {
+    if (!state.token) { formError.textContent = f.code === "consent_required" ? t.consent : f.message; startFrame = null; }
+    else if (f.code === "not_found") { state = { visitor: state.visitor }; save(); location.reload(); }
+    else line("note err", f.message);
+  } else if (typeof f.seq === "number") {
+    render(f);
+    if (f.from === "agent") send({ type: "read", seq: f.seq });
+  }
 }
 function connect() {
+  if (polling) { opened(); return; }
   if (ws && ws.readyState <= 1) return;
-  ws = new WebSocket(wsUrl);
-  ws.onopen = function () {
-    retry = 0;
-    status.textContent = state.closed ? "" : status.textContent === t.reconnecting ? "" : status.textContent;
-    if (state.token) {
-      send({ type: "resume", token: state.token, last_seq: lastSeq });
-      (state.pending || []).forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
-    } else if (startFrame) {
-      send(startFrame);
-    }
-  };
+  var wasOpen = false;
+  try { ws = new WebSocket(wsUrl); } catch (x) { polling = true; opened(); return; }
+  ws.onopen = function () { wasOpen = true; socketFailures = 0; opened(); };
   ws.onmessage = function (e) {
     var f;
     try { f = JSON.parse(e.data); } catch (x) { return; }
-    if (f.type === "availability") {
-      form.setAttribute("data-availability", f.online ? "online" : "offline");
-      if (!state.token) setOffline(!f.online);
-    } else if (f.type === "message_left") {
-      startFrame = null;
-      form.replaceChildren(el("p", { role: "status" }, t.thanks.replace("{c}", f.ticket)));
-    } else if (f.type === "started") {
-      state.token = f.token; state.visitor = f.visitor; state.chat = f.chat; state.pending = [];
-      startFrame = null;
-      save();
-      showConversation();
-      status.textContent = t.waiting;
-    } else if (f.type === "ack") {
-      state.pending = (state.pending || []).filter(function (p) { return p.client_id !== f.client_id; });
-      save();
-    } else if (f.type === "resumed") {
-      showConversation();
-    } else if (f.type === "queue") {
-      status.textContent = t.waiting + " " + t.queue.replace("%n", f.position);
-    } else if (f.type === "typing") {
-      status.textContent = f.on ? t.typing : "";
-    } else if (f.type === "error") {
-      if (!state.token) { formError.textContent = f.code === "consent_required" ? t.consent : f.message; startFrame = null; }
-      else if (f.code === "not_found") { state = { visitor: state.visitor }; save(); location.reload(); }
-      else line("note err", f.message);
-    } else if (typeof f.seq === "number") {
-      render(f);
-      if (f.from === "agent") send({ type: "read", seq: f.seq });
-    }
+    handle(f);
   };
   ws.onclose = function () {
+    if (!wasOpen && ++socketFailures >= 2) { polling = true; opened(); return; }
     if (!state.token && !startFrame) return;
     if (state.closed) return;
     status.textContent = t.reconnecting;
@@ -263,7 +304,7 @@ form.addEventListener("submit", function (e) {
   if (state.visitor) startFrame.visitor = state.visitor;
   if (offlineMode) startFrame.offline = true;
   else pendingEls[cid] = line("m visitor pending", questionIn.value);
-  if (ws && ws.readyState === 1) send(startFrame); else connect();
+  if (polling || (ws && ws.readyState === 1)) send(startFrame); else connect();
 });
 
 var typingOn = false, typingTimer = null;
