@@ -301,3 +301,80 @@ pub async fn leave(
     })
     .await
 }
+
+/// An agent as the chat settings show them: their presence as chosen, their own limit (if
+/// any), the limit that applies, and the chats they answer now.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ChatAgent {
+    pub id: i64,
+    pub name: String,
+    pub presence: &'static str,
+    pub max_chats: Option<i64>,
+    pub limit: i64,
+    pub active: i64,
+}
+
+fn chat_agent(conn: &Connection, user: i64) -> Result<Option<ChatAgent>, ChatError> {
+    let (_, account_limit, _) = super::settings::routing_of(conn)?;
+    let own: Option<i64> = conn
+        .prepare_cached("SELECT max_chats FROM chat_agents WHERE user_id = ?1")?
+        .query_row([user], |r| r.get(0))
+        .optional()?
+        .flatten();
+    Ok(
+        snapshot_facts(conn, user, account_limit)?.map(|facts| ChatAgent {
+            id: facts.user,
+            name: facts.name,
+            presence: facts.presence.as_str(),
+            max_chats: own,
+            limit: facts.limit,
+            active: facts.active,
+        }),
+    )
+}
+
+/// Every user who may answer chats, by name.
+pub async fn agents(db: &Database) -> Result<Vec<ChatAgent>, ChatError> {
+    db.read(|conn| -> Result<Vec<ChatAgent>, ChatError> {
+        let ids: Vec<i64> = conn
+            .prepare_cached("SELECT id FROM users ORDER BY name COLLATE NOCASE, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(chat_agent(conn, id)?);
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// Gives an agent their own limit (`None`: the account's `agent_limit` applies; 0: they
+/// are offered no chats).
+pub async fn set_max_chats(
+    db: &Database,
+    user: i64,
+    max_chats: Option<i64>,
+) -> Result<ChatAgent, ChatError> {
+    if let Some(n) = max_chats.filter(|n| !(0..=100).contains(n)) {
+        return Err(invalid(
+            "invalid_limit",
+            format!("`max_chats` must be between 0 and 100 or null, not {n}"),
+        ));
+    }
+    db.write(move |conn| -> Result<ChatAgent, ChatError> {
+        let exists = conn
+            .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+            .exists([user])?;
+        if !exists {
+            return Err(ChatError::NotFound);
+        }
+        conn.prepare_cached(
+            "INSERT INTO chat_agents (user_id, max_chats) VALUES (?1, ?2)
+             ON CONFLICT (user_id) DO UPDATE SET max_chats = excluded.max_chats",
+        )?
+        .execute(params![user, max_chats])?;
+        chat_agent(conn, user)?.ok_or(ChatError::NotFound)
+    })
+    .await
+}

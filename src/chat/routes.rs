@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, patch};
 
 use super::agent::{self, AgentContext};
+use super::handover;
 use super::connection::MAX_FRAME;
 use super::settings::{self, ChatSettings, SettingsPatch};
 use super::visitor::{self, VisitorContext};
@@ -37,6 +38,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/static/chat-console.css", get(console::style))
         .route("/api/v1/chat/settings", get(get_settings).put(put_settings))
         .route("/api/v1/chat/consents", get(consents))
+        .route("/api/v1/chat/agents", get(list_agents))
+        .route("/api/v1/chat/agents/{id}", patch(patch_agent))
         .merge(super::bans_api::routes())
         .merge(super::poll::routes())
         .merge(super::canned_api::routes())
@@ -159,6 +162,45 @@ async fn put_settings(
 #[derive(serde::Deserialize)]
 struct ConsentQuery {
     contact_id: i64,
+}
+
+/// The agents with their presence (offline unless a console of theirs is open), limits
+/// and load (admins).
+async fn list_agents(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+) -> Result<impl IntoResponse, ApiError> {
+    let seated = state.chat.account(&auth.account.id).router.seated();
+    let mut agents = handover::agents(&auth.db).await?;
+    for agent in &mut agents {
+        if !seated.contains(&agent.id) {
+            agent.presence = "offline";
+        }
+    }
+    Ok(axum::Json(serde_json::json!({ "agents": agents })))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentPatch {
+    /// The agent's own limit; null (or absent) for the account's `agent_limit`.
+    #[serde(default)]
+    max_chats: Option<i64>,
+}
+
+async fn patch_agent(
+    State(state): State<AppState>,
+    auth: AdminAuth,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    ApiJson(patch): ApiJson<AgentPatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    let router = state.chat.account(&auth.account.id).router.clone();
+    let mut agent = handover::set_max_chats(&auth.db, id, patch.max_chats).await?;
+    if !router.seated().contains(&agent.id) {
+        agent.presence = "offline";
+    }
+    router.wake();
+    Ok(axum::Json(agent))
 }
 
 /// A contact's consent records (who agreed to which text, when, from where), for the

@@ -90,6 +90,18 @@ pub fn paths() -> Value {
                 "requestBody": body("ChatSettingsPatch"),
                 "responses": {"200": ok("The settings", reference("ChatSettings")), "403": error("Not an admin"), "422": error("Invalid field")}}
         },
+        "/api/v1/chat/agents": {"get": {
+            "summary": "The agents for chat routing: presence (offline unless a console is open), own limit, the limit that applies, chats answered now (admins)",
+            "responses": {"200": ok("The agents", json!({"type": "object", "required": ["agents"], "properties": {
+                "agents": {"type": "array", "items": reference("ChatAgent")}}})), "403": error("Not an admin")}
+        }},
+        "/api/v1/chat/agents/{id}": {"patch": {
+            "summary": "Give an agent their own concurrent-chat limit (null: the account's agent_limit; 0: no chats offered) (admins)",
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+            "requestBody": body("ChatAgentPatch"),
+            "responses": {"200": ok("The agent", reference("ChatAgent")), "403": error("Not an admin"),
+                "404": error("No such user"), "422": error("Invalid limit")}
+        }},
         "/api/v1/chat/consents": {"get": {
             "summary": "A contact's chat consent records: which text version, when, from which address (admins)",
             "parameters": [{"name": "contact_id", "in": "query", "required": true, "schema": {"type": "integer"}}],
@@ -193,6 +205,14 @@ pub fn schemas() -> Value {
             "routing": {"enum": ["least_busy", "round_robin"]},
             "agent_limit": {"type": "integer", "minimum": 1, "maximum": 100},
             "offer_seconds": {"type": "integer", "minimum": 5, "maximum": 600}}},
+        "ChatAgent": {"type": "object", "additionalProperties": false,
+            "required": ["id", "name", "presence", "max_chats", "limit", "active"], "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "presence": {"enum": ["online", "away", "offline"]},
+                "max_chats": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+                "limit": {"type": "integer"}, "active": {"type": "integer"}}},
+        "ChatAgentPatch": {"type": "object", "additionalProperties": false, "properties": {
+            "max_chats": {"type": ["integer", "null"], "minimum": 0, "maximum": 100}}},
         "ConsentRecord": {"type": "object", "required": ["contact_id", "chat_id", "locale", "version", "text", "given_at", "ip"], "properties": {
             "contact_id": {"type": "integer"}, "chat_id": {"type": ["integer", "null"]}, "locale": {"type": "string"},
             "version": {"type": "integer"}, "text": {"type": "string"}, "given_at": time, "ip": {"type": "string"}}},

@@ -55,7 +55,7 @@ async fn with_two_agents_at_limit_one_the_third_chat_waits_for_the_first_to_free
     let daemon = chat_daemon().await;
     let (status, settings) = put_settings(&daemon, json!({"agent_limit": 1})).await;
     assert_eq!((status, settings["agent_limit"].as_i64()), (200, Some(1)));
-    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let ada_id = add_agent(&daemon, "Ada", "ada@chat.example").await;
     add_agent(&daemon, "Ben", "ben@chat.example").await;
     let mut ada = online_console(&daemon, "ada@chat.example").await;
     let mut ben = online_console(&daemon, "ben@chat.example").await;
@@ -89,6 +89,29 @@ async fn with_two_agents_at_limit_one_the_third_chat_waits_for_the_first_to_free
     ben.send(json!({"type": "accept", "chat": chat3})).await;
     let (joined, _) = v3.until("agent_joined").await;
     assert_eq!(joined["name"], "Ben");
+
+    // An admin gives Ada a limit of her own: the next chat goes to her, above the
+    // account's limit of one.
+    let response = daemon
+        .client()
+        .patch(daemon.url(&format!("/api/v1/chat/agents/{ada_id}")))
+        .basic_auth(OWNER.0, Some(OWNER.1))
+        .json(&json!({"max_chats": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let agent: Value = response.json().await.unwrap();
+    assert_eq!(
+        (
+            agent["limit"].as_i64(),
+            agent["active"].as_i64(),
+            agent["presence"].as_str()
+        ),
+        (Some(2), Some(1), Some("online"))
+    );
+    let (_v4, chat4, _) = start_chat(&daemon, "c4").await;
+    assert_eq!(offered(&mut ada).await, chat4);
 }
 
 #[tokio::test]

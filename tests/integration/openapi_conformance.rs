@@ -166,6 +166,32 @@ async fn helpdesk_answers_match_the_openapi_document() {
     )
     .await;
     oas.check("get", "/api/v1/chat/consents", s, &body);
+    let (s, agents) = call(M::GET, "/api/v1/chat/agents".into(), None).await;
+    oas.check("get", "/api/v1/chat/agents", s, &agents);
+    let owner = agents["agents"][0]["id"]
+        .as_i64()
+        .expect("the owner answers chats too");
+    let one = "/api/v1/chat/agents/{id}";
+    for patch in [
+        json!({"max_chats": 2}),
+        json!({"max_chats": null}),
+        json!({"max_chats": 101}),
+    ] {
+        let (s, body) = call(
+            M::PATCH,
+            format!("/api/v1/chat/agents/{owner}"),
+            Some(patch),
+        )
+        .await;
+        oas.check("patch", one, s, &body);
+    }
+    let (s, body) = call(
+        M::PATCH,
+        "/api/v1/chat/agents/999999".into(),
+        Some(json!({"max_chats": 1})),
+    )
+    .await;
+    oas.check("patch", one, s, &body);
     let (s, body) = call(M::DELETE, format!("/api/v1/tickets/{id}"), None).await;
     oas.check("delete", "/api/v1/tickets/{id}", s, &body);
 
@@ -231,7 +257,7 @@ async fn helpdesk_answers_match_the_openapi_document() {
     oas.check("put", "/api/v1/settings/departments", s, &body);
     let (s, body) = call(M::GET, "/api/v1/settings/departments".into(), None).await;
     oas.check("get", "/api/v1/settings/departments", s, &body);
-    assert_eq!(oas.checked, 31);
+    assert_eq!(oas.checked, 36);
 
     // The check has teeth: a ticket with an undocumented status or a missing field fails.
     let schema = oas.schema("get", "/api/v1/tickets/{id}", 200);

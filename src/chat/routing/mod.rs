@@ -183,6 +183,11 @@ impl Router {
         self.wake();
     }
 
+    /// The agents with a console open now.
+    pub fn seated(&self) -> Vec<i64> {
+        self.lock().seats.keys().copied().collect()
+    }
+
     /// Is any agent seated and online (the widget offers the offline form otherwise)?
     pub fn anyone_online(&self) -> bool {
         self.lock().roster.iter().any(|s| s.presence == "online")
