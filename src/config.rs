@@ -203,7 +203,7 @@ impl Default for HttpConfig {
             header_read_timeout_secs: 10,
             request_timeout_secs: 60,
             idle_timeout_secs: 120,
-            max_connections: 4096,
+            max_connections: 16384,
             shutdown_grace_secs: 20,
             trusted_proxies: Vec::new(),
         }
