@@ -6,10 +6,12 @@
 
 use super::ChatError;
 use super::settings::ChatSettings;
-use super::store::{CheckedForm, StartForm, Visitor, check_form, record_consent, titled};
+use super::store::{
+    CheckedForm, StartForm, Visitor, check_form, open_ticket, record_consent, titled,
+};
 use crate::contacts;
 use crate::store::Database;
-use crate::tickets::{self, Actor, Idempotency, NewContactRef, SpamCheck};
+use crate::tickets::{self, NewContactRef, SpamCheck};
 
 /// The tag an offline message's ticket carries, so agents can find them.
 pub const OFFLINE_TAG: &str = "chat-offline";
@@ -60,21 +62,6 @@ pub async fn leave_message(
         custom: Default::default(),
     };
     let key = format!("offline-{visitor_id}-{client_id}");
-    let idempotency = Idempotency {
-        user_id: 0,
-        route: "chat.offline",
-        key: key.clone(),
-        request: key.into_bytes(),
-    };
-    let (ticket, _) = tickets::create_judged(
-        db,
-        now,
-        account_slug,
-        new,
-        Actor::Contact(contact),
-        Some(idempotency),
-        spam_check,
-    )
-    .await?;
-    Ok(ticket.code)
+    let open = (account_slug, contact, "chat.offline", key);
+    Ok(open_ticket(db, now, open, new, spam_check).await?.code)
 }

@@ -28,11 +28,11 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::hub::Live;
-use super::protocol::{ServerFrame, VisitorFrame, event_text};
+use super::protocol::{ServerFrame, StartRequest, VisitorFrame, event_text};
 use super::routes::in_service;
 use super::settings::{self, ChatSettings};
 use super::spam::judge_first_message;
-use super::store::{self, Closer, REPLAY_BATCH, StartForm, Visitor};
+use super::store::{self, Closer, REPLAY_BATCH, Visitor};
 use super::{ChatError, Side, bans, offline};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
@@ -113,18 +113,25 @@ impl Poll {
         self.state.clock.now_unix()
     }
 
-    /// The answer, readable by the page that asked (its origin is on the list).
-    fn answer(&self, frames: Vec<String>) -> Response {
-        let body = format!("{{\"frames\":[{}]}}", frames.join(","));
-        let mut response = (
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            body,
-        )
-            .into_response();
-        allow(&mut response, &self.origin);
+    /// The answer, frames or an error, readable by the page that asked (its origin is on
+    /// the list, so the widget can show either).
+    fn answer(&self, answered: Result<Vec<String>, ApiError>) -> Response {
+        let mut response = match answered {
+            Ok(frames) => (
+                [
+                    (header::CONTENT_TYPE, "application/json"),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                format!("{{\"frames\":[{}]}}", frames.join(",")),
+            )
+                .into_response(),
+            Err(e) => e.into_response(),
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Ok(value) = HeaderValue::from_str(&self.origin) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        }
         response
     }
 
@@ -156,15 +163,6 @@ impl Poll {
     }
 }
 
-/// CORS for a listed origin (the request was admitted, so its origin is allowed).
-fn allow(response: &mut Response, origin: &str) {
-    let headers = response.headers_mut();
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    if let Ok(value) = HeaderValue::from_str(origin) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
-}
-
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("malformed", format!("not a valid request: {e}")))
@@ -178,21 +176,14 @@ async fn send(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let poll = Poll::admit(state, account, peer, &headers).await?;
-    let origin = poll.origin.clone();
     let answered = async {
         let request: SendBody = parse(&body)?;
         let frame: VisitorFrame = serde_json::from_value(request.frame).map_err(|e| {
             ApiError::bad_request("malformed", format!("not a frame this endpoint knows: {e}"))
         })?;
-        let frames = handle(&poll, request.token.as_deref(), frame).await?;
-        Ok::<_, ApiError>(poll.answer(frames))
-    }
-    .await;
-    Ok(answered.unwrap_or_else(|e| {
-        let mut response = e.into_response();
-        allow(&mut response, &origin);
-        response
-    }))
+        handle(&poll, request.token.as_deref(), frame).await
+    };
+    Ok(poll.answer(answered.await))
 }
 
 async fn handle(
@@ -210,18 +201,16 @@ async fn handle(
                 ServerFrame::Pong.text(),
             ])
         }
-        VisitorFrame::Start {
-            visitor,
-            name,
-            email,
-            message,
-            client_id,
-            consent,
-            consent_version,
-            locale,
-            department_id,
-            offline,
-        } => {
+        start @ VisitorFrame::Start { .. } => {
+            let Some(StartRequest {
+                visitor,
+                form,
+                offline,
+            }) = start.into_start()
+            else {
+                return Ok(Vec::new());
+            };
+            let client_id = form.client_id.clone();
             let visitor = match visitor {
                 Some(id) => store::client_id("visitor", &id)?,
                 None => super::visitor::new_visitor_id(),
@@ -232,17 +221,8 @@ async fn handle(
                 .map_err(ApiError::rate_limited)?;
             poll.check_ban(Some(&visitor)).await?;
             let spam =
-                judge_first_message(&poll.state.spam, &poll.account.id, &poll.db, &message).await;
-            let form = StartForm {
-                name,
-                email,
-                message,
-                client_id: client_id.clone(),
-                consent,
-                consent_version,
-                locale: locale.unwrap_or_default(),
-                department_id,
-            };
+                judge_first_message(&poll.state.spam, &poll.account.id, &poll.db, &form.message)
+                    .await;
             let who = Visitor {
                 id: visitor.clone(),
                 ip: poll.ip.clone(),
@@ -332,18 +312,11 @@ async fn events(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let poll = Poll::admit(state, account, peer, &headers).await?;
-    let origin = poll.origin.clone();
     let answered = async {
         let request: EventsBody = parse(&body)?;
-        let frames = wait_for_events(&poll, &request).await?;
-        Ok::<_, ApiError>(poll.answer(frames))
-    }
-    .await;
-    Ok(answered.unwrap_or_else(|e| {
-        let mut response = e.into_response();
-        allow(&mut response, &origin);
-        response
-    }))
+        wait_for_events(&poll, &request).await
+    };
+    Ok(poll.answer(answered.await))
 }
 
 /// The chat's events after `last_seq` now, or the first thing to happen within

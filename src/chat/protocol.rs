@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::routing::Seated;
-use super::store::{ChatEvent, ChatSummary};
+use super::store::{ChatEvent, ChatSummary, StartForm};
 use super::{ChatError, Side};
 
 /// What a visitor's widget sends.
@@ -52,6 +52,50 @@ pub enum VisitorFrame {
     },
     Close,
     Ping,
+}
+
+/// A `start` frame, taken apart: the widget's visitor id (if it has one yet), the form,
+/// and whether it leaves a message instead of starting a chat (the offline form).
+pub struct StartRequest {
+    pub visitor: Option<String>,
+    pub form: StartForm,
+    pub offline: bool,
+}
+
+impl VisitorFrame {
+    /// The parts of a `start` frame; `None` for any other frame.
+    pub fn into_start(self) -> Option<StartRequest> {
+        let VisitorFrame::Start {
+            visitor,
+            name,
+            email,
+            message,
+            client_id,
+            consent,
+            consent_version,
+            locale,
+            department_id,
+            offline,
+        } = self
+        else {
+            return None;
+        };
+        let form = StartForm {
+            name,
+            email,
+            message,
+            client_id,
+            consent,
+            consent_version,
+            locale: locale.unwrap_or_default(),
+            department_id,
+        };
+        Some(StartRequest {
+            visitor,
+            form,
+            offline,
+        })
+    }
 }
 
 /// What an agent's console sends.

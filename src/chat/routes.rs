@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 
 use super::agent::{self, AgentContext};
-use super::handover;
 use super::connection::MAX_FRAME;
+use super::handover;
 use super::settings::{self, ChatSettings, SettingsPatch};
 use super::visitor::{self, VisitorContext};
 use super::{ChatError, console, widget};

@@ -266,6 +266,34 @@ pub(super) fn record_consent(
     Ok(())
 }
 
+/// A ticket a contact opens through the widget, made once per idempotency key: a retry
+/// finds the ticket made the first time. The tuple: account slug, contact, route, key.
+pub(super) async fn open_ticket(
+    db: &Database,
+    now: i64,
+    (account_slug, contact, route, key): (&str, i64, &'static str, String),
+    new: tickets::NewTicket,
+    spam_check: Option<SpamCheck>,
+) -> Result<tickets::Ticket, ChatError> {
+    let idempotency = Idempotency {
+        user_id: 0,
+        route,
+        key: key.clone(),
+        request: key.into_bytes(),
+    };
+    let actor = Actor::Contact(contact);
+    let judged = tickets::create_judged(
+        db,
+        now,
+        account_slug,
+        new,
+        actor,
+        Some(idempotency),
+        spam_check,
+    );
+    Ok(judged.await?.0)
+}
+
 /// Starts a chat from the pre-chat form, in three commits that a retried start (same
 /// visitor, same first client id) resumes wherever a crash left them:
 /// 1. the contact, the visitor's address and id as sightings, the consent record and the
@@ -370,23 +398,8 @@ pub async fn start(
             // Keyed by the chat: a start retried after a crash between the commits finds
             // the ticket made the first time instead of making a second one.
             let key = format!("chat-{chat}");
-            let idempotency = Idempotency {
-                user_id: 0,
-                route: "chat.start",
-                key: key.clone(),
-                request: key.into_bytes(),
-            };
-            let (ticket, _) = tickets::create_judged(
-                db,
-                now,
-                account_slug,
-                new,
-                Actor::Contact(contact),
-                Some(idempotency),
-                spam_check,
-            )
-            .await?;
-            ticket.id
+            let open = (account_slug, contact, "chat.start", key);
+            open_ticket(db, now, open, new, spam_check).await?.id
         }
     };
     let first_id = form.client_id;

@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::connection::{CLOSE_POLICY, Flow, Outbox, Read};
 use super::hub::{AccountChats, Following, Live};
-use super::protocol::{ServerFrame, VisitorFrame, error_text};
+use super::protocol::{ServerFrame, StartRequest, VisitorFrame, error_text};
 use super::settings::ChatSettings;
 use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
@@ -174,21 +174,15 @@ impl Connection {
     }
 
     async fn start(&mut self, frame: VisitorFrame) -> Flow {
-        let VisitorFrame::Start {
+        let Some(StartRequest {
             visitor,
-            name,
-            email,
-            message,
-            client_id,
-            consent,
-            consent_version,
-            locale,
-            department_id,
+            form,
             offline,
-        } = frame
+        }) = frame.into_start()
         else {
             return Flow::Continue;
         };
+        let client_id = form.client_id.clone();
         let visitor = match visitor {
             Some(id) => match store::client_id("visitor", &id) {
                 Ok(id) => id,
@@ -212,17 +206,7 @@ impl Connection {
             return Flow::Stop;
         }
         let spam_check =
-            judge_first_message(&self.ctx.state.spam, &account, &self.ctx.db, &message).await;
-        let form = StartForm {
-            name,
-            email,
-            message,
-            client_id: client_id.clone(),
-            consent,
-            consent_version,
-            locale: locale.unwrap_or_default(),
-            department_id,
-        };
+            judge_first_message(&self.ctx.state.spam, &account, &self.ctx.db, &form.message).await;
         let who = Visitor {
             id: visitor.clone(),
             ip: self.ctx.ip.clone(),
