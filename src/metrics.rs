@@ -30,9 +30,10 @@ pub struct Metrics {
 }
 
 /// Decrements the open-connection gauge when the connection ends.
-pub struct OpenConnection<'a>(&'a Gauge);
+/// Counts one open connection until dropped (owned, so an upgraded WebSocket can keep it).
+pub struct OpenConnection(Gauge);
 
-impl Drop for OpenConnection<'_> {
+impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.0.dec();
     }
@@ -98,9 +99,9 @@ impl Metrics {
         self.requests.get_or_create(&StatusLabels { class }).inc();
     }
 
-    pub fn connection_opened(&self) -> OpenConnection<'_> {
+    pub fn connection_opened(&self) -> OpenConnection {
         self.connections_open.inc();
-        OpenConnection(&self.connections_open)
+        OpenConnection(self.connections_open.clone())
     }
 
     pub fn tls_handshake_failed(&self) {

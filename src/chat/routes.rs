@@ -2,8 +2,8 @@
 //! console page, and the settings API. Each handler checks who may come in (origin, session, role) and hands over.
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
@@ -18,7 +18,7 @@ use crate::accounts::{AccountState, RoutedAccount};
 use crate::app::AppState;
 use crate::auth::gate::AdminAuth;
 use crate::http::client_ip::client_ip;
-use crate::http::{ApiError, ApiJson, ClientAddr, CurrentAccount};
+use crate::http::{ApiError, ApiJson, ClientAddr, ConnectionSlot, CurrentAccount};
 use crate::panel::SignedIn;
 use crate::tickets::Viewer;
 
@@ -83,6 +83,7 @@ async fn visitor_socket(
     State(state): State<AppState>,
     CurrentAccount(account): CurrentAccount,
     ClientAddr(peer): ClientAddr,
+    slot: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
@@ -106,7 +107,11 @@ async fn visitor_socket(
         settings,
         ip,
     };
-    Ok(socket_limits(upgrade).on_upgrade(move |socket| visitor::run(socket, context)))
+    Ok(socket_limits(upgrade).on_upgrade(move |socket| async move {
+        // The socket keeps its connection's place under `http.max_connections`.
+        let _slot = slot;
+        visitor::run(socket, context).await
+    }))
 }
 
 /// An agent's socket: the panel session's cookie authenticates it, and the handshake must
@@ -116,6 +121,7 @@ async fn visitor_socket(
 async fn agent_socket(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    slot: Option<Extension<ConnectionSlot>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
@@ -134,7 +140,10 @@ async fn agent_socket(
         viewer: Viewer::of(&signed_in.session.user),
         actor: signed_in.actor(),
     };
-    Ok(socket_limits(upgrade).on_upgrade(move |socket| agent::run(socket, context)))
+    Ok(socket_limits(upgrade).on_upgrade(move |socket| async move {
+        let _slot = slot;
+        agent::run(socket, context).await
+    }))
 }
 
 /// The read buffer of each chat socket. tungstenite's default (128 KiB) is filled with

@@ -62,6 +62,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Authority {
     }
 }
 
+/// A client connection's place under `http.max_connections` (and in the open-connections
+/// gauge), inserted by the listener. The connection holds it while hyper serves it; an
+/// upgraded WebSocket outlives that, so its handler keeps a clone for the socket's life —
+/// otherwise every open chat socket would hand its slot back at the upgrade.
+#[derive(Clone)]
+pub struct ConnectionSlot(#[allow(dead_code)] std::sync::Arc<dyn std::any::Any + Send + Sync>);
+
+impl ConnectionSlot {
+    pub fn new(held: impl std::any::Any + Send + Sync) -> ConnectionSlot {
+        ConnectionSlot(std::sync::Arc::new(held))
+    }
+}
+
 /// The TCP peer of the connection, inserted by the listener.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub SocketAddr);

@@ -10,4 +10,4 @@ pub mod page;
 pub mod sanitize;
 
 pub use error::ApiError;
-pub use extract::{ApiJson, Authority, ClientAddr, CurrentAccount};
+pub use extract::{ApiJson, Authority, ClientAddr, ConnectionSlot, CurrentAccount};

@@ -16,7 +16,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::idle::IdleTimeout;
-use crate::http::ClientAddr;
+use crate::http::{ClientAddr, ConnectionSlot};
 use crate::metrics::Metrics;
 
 #[derive(Debug, Clone)]
@@ -69,11 +69,11 @@ pub async fn serve(
         let handshake_timeout = limits.handshake_timeout;
         let (first_byte, idle) = (limits.header_read_timeout, limits.idle_timeout);
         tokio::spawn(async move {
-            let _permit = permit;
-            let _open = metrics.connection_opened();
+            let slot = ConnectionSlot::new((permit, metrics.connection_opened()));
             let service = TowerToHyperService::new(app.map_request(
                 move |mut request: axum::http::Request<Incoming>| {
                     request.extensions_mut().insert(ClientAddr(peer));
+                    request.extensions_mut().insert(slot.clone());
                     request
                 },
             ));

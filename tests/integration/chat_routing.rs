@@ -462,3 +462,36 @@ async fn long_polling_carries_a_chat_where_websockets_are_blocked() {
         }
     }
 }
+
+/// An open chat socket keeps its place under `http.max_connections`: with the slots taken
+/// by sockets, a new client waits until one of them goes.
+#[tokio::test]
+async fn open_chat_sockets_count_against_the_connection_limit() {
+    let options = crate::harness::Options::default().env("HELPDESKD_HTTP_MAX_CONNECTIONS", "3");
+    let daemon = Daemon::start(options);
+    crate::harness::create_owner(&daemon, "Olive", OWNER.0, OWNER.1).await;
+    let (status, _) = put_settings(&daemon, json!({"allowed_origins": [SHOP]})).await;
+    assert_eq!(status, 200);
+    // The clients above are gone; their connections close on the server soon after.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut sockets = Vec::new();
+    for _ in 0..3 {
+        sockets.push(Socket::open(&daemon, "/chat/ws", SHOP, None).await);
+    }
+    let metrics = |daemon: &Daemon| {
+        let (client, url) = (daemon.client(), daemon.url("/metrics"));
+        async move {
+            let request = client
+                .get(url)
+                .timeout(std::time::Duration::from_millis(1500));
+            request.send().await
+        }
+    };
+    assert!(
+        metrics(&daemon).await.is_err(),
+        "a fourth client is not served while three sockets are open"
+    );
+    drop(sockets.pop());
+    let served = metrics(&daemon).await.expect("served once a socket closed");
+    assert_eq!(served.status(), 200);
+}
