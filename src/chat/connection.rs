@@ -22,6 +22,8 @@ pub const CLOSE_PROTOCOL: u16 = 1002;
 pub const MAX_FRAME: usize = 32 * 1024;
 /// Malformed frames tolerated (each answered with an error) before the connection closes.
 pub const MAX_BAD_FRAMES: u32 = 5;
+/// How long a closing connection waits for the client's Close (reading what it still sends).
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Whether a connection goes on after handling something.
 pub enum Flow {
@@ -140,6 +142,17 @@ impl Outbox {
             reason: reason.into(),
         };
         let _ = self.socket.send(Message::Close(Some(frame))).await;
+        // Finish the closing handshake: read (and drop) what the client still sends until
+        // its own Close, for a moment at most. Bytes left unread when the socket goes turn
+        // the close into a TCP reset, and a flooding client would never see the reason.
+        let drain = async {
+            while let Some(Ok(message)) = self.socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
     }
 
     /// From now on the connection delivers `chat`'s events after `seq`.
