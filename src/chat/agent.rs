@@ -39,6 +39,55 @@ struct Connection {
     following: std::collections::HashMap<i64, Following>,
     /// The presence this console last told its agent.
     presence: Presence,
+    /// This agent's messages, written in order by `write_messages` while the connection
+    /// goes on delivering (a reply waiting for its commit must not hold up what the
+    /// visitors say), and their outcomes.
+    to_write: mpsc::Sender<Outgoing>,
+    /// Unbounded, so the writer never waits on a connection that waits on the writer; what
+    /// it holds is bounded by `WRITES_IN_FLIGHT` queued plus the ones being answered.
+    written: mpsc::UnboundedReceiver<Written>,
+    /// Messages handed to the writer and not yet answered.
+    in_flight: usize,
+}
+
+/// A message of this agent on its way to the store.
+struct Outgoing {
+    chat: i64,
+    client_id: String,
+    body: String,
+    at: i64,
+}
+
+/// What became of an `Outgoing`.
+struct Written {
+    chat: i64,
+    client_id: String,
+    result: Result<store::Posted, ChatError>,
+}
+
+/// Messages a console may have on their way to the store at once; more wait for room.
+const WRITES_IN_FLIGHT: usize = 32;
+
+/// Writes one connection's messages one after another (so they are stored in the order
+/// sent) and reports each outcome back to the connection.
+async fn write_messages(
+    db: Arc<Database>,
+    viewer: Viewer,
+    mut to_write: mpsc::Receiver<Outgoing>,
+    written: mpsc::UnboundedSender<Written>,
+) {
+    while let Some(out) = to_write.recv().await {
+        let result =
+            store::agent_message(&db, out.at, viewer, out.chat, &out.client_id, &out.body).await;
+        let done = Written {
+            chat: out.chat,
+            client_id: out.client_id,
+            result,
+        };
+        if written.send(done).is_err() {
+            return;
+        }
+    }
 }
 
 /// How long a ban from the console lasts unless the agent says otherwise.
@@ -57,6 +106,14 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
     let presence = handover::presence_of(&ctx.db, ctx.viewer.user_id)
         .await
         .unwrap_or(Presence::Offline);
+    let (to_write, writer_inbox) = mpsc::channel(WRITES_IN_FLIGHT);
+    let (writer_outbox, written) = mpsc::unbounded_channel();
+    tokio::spawn(write_messages(
+        ctx.db.clone(),
+        ctx.viewer,
+        writer_inbox,
+        writer_outbox,
+    ));
     let mut conn = Connection {
         out: Outbox::new(socket, ctx.db.clone(), Side::Agent),
         ctx,
@@ -64,6 +121,9 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
         inbox_tx,
         following: Default::default(),
         presence,
+        to_write,
+        written,
+        in_flight: 0,
     };
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -89,6 +149,7 @@ pub async fn run(socket: WebSocket, ctx: AgentContext) {
                 Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
             Some(notice) = notices.recv() => conn.notice(notice).await,
+            Some(written) = conn.written.recv() => conn.posted(written).await,
             _ = ping.tick() => conn.out.ping().await,
         };
         if let Flow::Stop = flow {
@@ -127,6 +188,21 @@ impl Connection {
     }
 
     async fn frame(&mut self, frame: AgentFrame) -> Flow {
+        let passing = matches!(
+            frame,
+            AgentFrame::Ping
+                | AgentFrame::Message { .. }
+                | AgentFrame::Typing { .. }
+                | AgentFrame::Read { .. }
+                | AgentFrame::Open { .. }
+        );
+        // Anything else that changes a chat (close, transfer, leave…) happens after the
+        // messages sent before it, as the agent sent them.
+        if !passing {
+            if let Flow::Stop = self.settle().await {
+                return Flow::Stop;
+            }
+        }
         match frame {
             AgentFrame::Ping => self.out.say(ServerFrame::Pong.text()).await,
             AgentFrame::Accept { chat } => self.accept(chat).await,
@@ -356,17 +432,48 @@ impl Connection {
     }
 
     async fn message(&mut self, chat: i64, client_id: &str, body: &str) -> Flow {
-        let now = self.now();
-        let posted =
-            match store::agent_message(&self.ctx.db, now, self.ctx.viewer, chat, client_id, body)
-                .await
-            {
-                Ok(posted) => posted,
-                Err(e) => return self.out.refuse(&e).await,
+        let out = Outgoing {
+            chat,
+            client_id: client_id.to_string(),
+            body: body.to_string(),
+            at: self.now(),
+        };
+        if self.to_write.send(out).await.is_err() {
+            return Flow::Stop;
+        }
+        self.in_flight += 1;
+        Flow::Continue
+    }
+
+    /// Waits for every message handed to the writer to be answered.
+    async fn settle(&mut self) -> Flow {
+        while self.in_flight > 0 {
+            let Some(written) = self.written.recv().await else {
+                return Flow::Stop;
             };
-        let ack = ServerFrame::Ack {
+            if let Flow::Stop = self.posted(written).await {
+                return Flow::Stop;
+            }
+        }
+        Flow::Continue
+    }
+
+    /// A message of this agent was stored (or refused): the ack, then its event to every
+    /// follower of the chat.
+    async fn posted(&mut self, written: Written) -> Flow {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let Written {
             chat,
             client_id,
+            result,
+        } = written;
+        let posted = match result {
+            Ok(posted) => posted,
+            Err(e) => return self.out.refuse(&e).await,
+        };
+        let ack = ServerFrame::Ack {
+            chat,
+            client_id: &client_id,
             seq: posted.event.seq,
             duplicate: posted.duplicate,
         };

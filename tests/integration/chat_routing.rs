@@ -495,3 +495,36 @@ async fn open_chat_sockets_count_against_the_connection_limit() {
     let served = metrics(&daemon).await.expect("served once a socket closed");
     assert_eq!(served.status(), 200);
 }
+
+/// An agent's messages are written while their console goes on delivering, and still in
+/// the order sent: a burst and a close right after it arrive whole and in order.
+#[tokio::test]
+async fn an_agents_burst_and_close_arrive_in_the_order_sent() {
+    let daemon = chat_daemon().await;
+    add_agent(&daemon, "Ada", "ada@chat.example").await;
+    let mut ada = online_console(&daemon, "ada@chat.example").await;
+    let (mut visitor, started, _) = visitor_starts_queued(&daemon, "burst").await;
+    let chat = started["chat"].as_i64().unwrap();
+    assert_eq!(offered(&mut ada).await, chat);
+    ada.send(json!({"type": "accept", "chat": chat})).await;
+    for i in 0..8 {
+        let body = format!("part {i}");
+        let frame =
+            json!({"type": "message", "chat": chat, "client_id": format!("m{i}"), "body": body});
+        ada.send(frame).await;
+    }
+    ada.send(json!({"type": "close", "chat": chat})).await;
+    let mut seen = Vec::new();
+    loop {
+        let frame = visitor.next().await;
+        match frame["type"].as_str() {
+            Some("message") if frame["from"] == "agent" => {
+                seen.push(frame["body"].as_str().unwrap().to_string());
+            }
+            Some("closed") => break,
+            _ => {}
+        }
+    }
+    let expected: Vec<String> = (0..8).map(|i| format!("part {i}")).collect();
+    assert_eq!(seen, expected);
+}
