@@ -350,12 +350,15 @@ pub async fn agents(db: &Database) -> Result<Vec<ChatAgent>, ChatError> {
 }
 
 /// Gives an agent their own limit (`None`: the account's `agent_limit` applies; 0: they
-/// are offered no chats).
+/// are offered no chats), with an audit entry.
 pub async fn set_max_chats(
     db: &Database,
+    now: i64,
+    actor: &crate::audit::Actor,
     user: i64,
     max_chats: Option<i64>,
 ) -> Result<ChatAgent, ChatError> {
+    let actor = actor.clone();
     if let Some(n) = max_chats.filter(|n| !(0..=100).contains(n)) {
         return Err(invalid(
             "invalid_limit",
@@ -374,6 +377,11 @@ pub async fn set_max_chats(
              ON CONFLICT (user_id) DO UPDATE SET max_chats = excluded.max_chats",
         )?
         .execute(params![user, max_chats])?;
+        let limit = max_chats.map_or("account".to_string(), |n| n.to_string());
+        let detail = format!("max_chats={limit}");
+        let target = format!("user:{user}");
+        let entry = actor.entry(now, "chat.agent_limit", &target, &detail);
+        crate::audit::record(conn, &entry)?;
         chat_agent(conn, user)?.ok_or(ChatError::NotFound)
     })
     .await

@@ -172,7 +172,7 @@ async fn put_settings(
     ApiJson(patch): ApiJson<SettingsPatch>,
 ) -> Result<impl IntoResponse, ApiError> {
     let now = state.clock.now_unix();
-    let updated = settings::update(&auth.db, now, patch).await?;
+    let updated = settings::update(&auth.db, now, &auth.actor(), patch).await?;
     // A changed limit, offer time or routing applies to the waiting chats at once.
     state.chat.account(&auth.account.id).router.wake();
     Ok(axum::Json(updated))
@@ -214,7 +214,9 @@ async fn patch_agent(
     ApiJson(patch): ApiJson<AgentPatch>,
 ) -> Result<impl IntoResponse, ApiError> {
     let router = state.chat.account(&auth.account.id).router.clone();
-    let mut agent = handover::set_max_chats(&auth.db, id, patch.max_chats).await?;
+    let now = state.clock.now_unix();
+    let actor = auth.actor();
+    let mut agent = handover::set_max_chats(&auth.db, now, &actor, id, patch.max_chats).await?;
     if !router.seated().contains(&agent.id) {
         agent.presence = "offline";
     }

@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::ChatError;
+use crate::audit::Actor;
 use crate::store::Database;
 
 /// The widget's languages; a visitor's other languages get English.
@@ -234,12 +235,42 @@ fn per_locale(
     Ok(out)
 }
 
-/// Applies a patch and returns the settings as they are now.
+/// What a patch changes, for the audit log: the field names (and the routing values;
+/// origins and texts are in the settings themselves).
+fn changed_fields(patch: &SettingsPatch) -> String {
+    let mut said: Vec<String> = Vec::new();
+    let mut name = |present: bool, field: &str| {
+        if present {
+            said.push(field.to_string());
+        }
+    };
+    name(patch.allowed_origins.is_some(), "allowed_origins");
+    name(patch.consent_required.is_some(), "consent_required");
+    name(patch.theme_color.is_some(), "theme_color");
+    name(patch.position.is_some(), "position");
+    name(patch.greeting.is_some(), "greeting");
+    name(patch.consent_texts.is_some(), "consent_texts");
+    if let Some(routing) = &patch.routing {
+        said.push(format!("routing={routing}"));
+    }
+    if let Some(limit) = patch.agent_limit {
+        said.push(format!("agent_limit={limit}"));
+    }
+    if let Some(seconds) = patch.offer_seconds {
+        said.push(format!("offer_seconds={seconds}"));
+    }
+    said.join(" ")
+}
+
+/// Applies a patch, with an audit entry, and returns the settings as they are now.
 pub async fn update(
     db: &Database,
     now: i64,
+    actor: &Actor,
     patch: SettingsPatch,
 ) -> Result<ChatSettings, ChatError> {
+    let detail = changed_fields(&patch);
+    let actor = actor.clone();
     let origins = match &patch.allowed_origins {
         None => None,
         Some(list) if list.len() > MAX_ORIGINS => {
@@ -316,6 +347,10 @@ pub async fn update(
             agent_limit,
             offer_seconds
         ])?;
+        if !detail.is_empty() {
+            let entry = actor.entry(now, "settings.chat", "account", &detail);
+            crate::audit::record(conn, &entry)?;
+        }
         let current = read(conn)?;
         for (locale, text) in consent_texts.iter().flatten() {
             let unchanged = current.consent.get(locale).is_some_and(|c| c.text == *text);

@@ -181,7 +181,12 @@ async fn settings_validate_origins_and_version_consent_texts() {
         allowed_origins: Some(vec!["https://shop.example/path".into()]),
         ..Default::default()
     };
-    assert!(settings::update(&db, 1, bad).await.is_err());
+    let admin = crate::audit::Actor {
+        id: None,
+        name: "admin@shop.example".into(),
+        ip: "127.0.0.1".into(),
+    };
+    assert!(settings::update(&db, 1, &admin, bad).await.is_err());
     let patch = SettingsPatch {
         allowed_origins: Some(vec![
             "HTTPS://Shop.Example:443/".into(),
@@ -191,7 +196,7 @@ async fn settings_validate_origins_and_version_consent_texts() {
         consent_required: Some(false),
         ..Default::default()
     };
-    let now = settings::update(&db, 2, patch).await.unwrap();
+    let now = settings::update(&db, 2, &admin, patch).await.unwrap();
     assert_eq!(
         now.allowed_origins,
         vec!["https://shop.example", "http://localhost:8080"]
@@ -203,6 +208,20 @@ async fn settings_validate_origins_and_version_consent_texts() {
     assert_eq!(now.consent["en"].version, 2);
     assert_eq!(now.consent["de"].version, 1);
     assert!(!now.consent_required);
+    let audited: String = db
+        .read(|c| -> Result<String, crate::store::StoreError> {
+            Ok(c.query_row(
+                "SELECT detail FROM audit_log WHERE action = 'settings.chat'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        audited, "allowed_origins consent_required consent_texts",
+        "one audit entry naming what changed; the refused patch left none"
+    );
 
     // Without consent required, a chat starts without consent and records none.
     let started = store::start(&db, 3, "acme", &now, &visitor(), form("x1", false), None)
