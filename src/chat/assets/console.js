@@ -70,7 +70,9 @@
     if (chat.status === "waiting") {
       if (offers[chat.id]) {
         li.className += " offered";
-        who.appendChild(el("small", "offer", w.offered.replace("%s", Math.max(0, Math.round((offers[chat.id] - Date.now()) / 1000)))));
+        var countdown = el("small", "offer", offerText(chat.id));
+        countdown.dataset.offer = chat.id;
+        who.appendChild(countdown);
         actions.appendChild(button(w.decline, "decline", chat.id, "secondary"));
       }
       actions.appendChild(button(w.accept, "accept", chat.id));
@@ -99,7 +101,15 @@
     if (fresh.length) notify(w.new);
     renderTools();
   }
-  setInterval(function () { if (Object.keys(offers).length) renderLists(); }, 1000);
+  function offerText(chatId) {
+    return w.offered.replace("%s", Math.max(0, Math.round((offers[chatId] - Date.now()) / 1000)));
+  }
+  /* The countdowns tick in place: the list itself is not rebuilt under the agent's pointer. */
+  setInterval(function () {
+    waitingList.querySelectorAll("small[data-offer]").forEach(function (s) {
+      if (offers[s.dataset.offer]) s.textContent = offerText(s.dataset.offer);
+    });
+  }, 1000);
 
   function option(value, label) { var o = el("option", "", label); o.value = value; return o; }
   function renderTools() {

@@ -213,17 +213,25 @@ function send(frame) {
 function pollEvents() {
   if (!polling || pollRunning || !state.token || state.closed) return;
   pollRunning = true;
+  function again() {
+    retry = Math.min(retry + 1, 6);
+    setTimeout(pollEvents, 500 * Math.pow(2, retry) * (0.5 + Math.random()));
+  }
   post("events", { token: state.token, last_seq: lastSeq }).then(function (answer) {
     pollRunning = false;
+    if (answer.error) {
+      /* A chat that is gone starts over; a ban ends here; anything else is tried again later. */
+      if (answer.error.code === "not_found" || answer.error.code === "banned") handle({ type: "error", code: answer.error.code, message: answer.error.message });
+      else again();
+      return;
+    }
     retry = 0;
-    if (answer.error && answer.error.code === "not_found") { handle({ type: "error", code: "not_found" }); return; }
     (answer.frames || []).forEach(handle);
     pollEvents();
   }, function () {
     pollRunning = false;
     status.textContent = t.reconnecting;
-    retry = Math.min(retry + 1, 6);
-    setTimeout(pollEvents, 500 * Math.pow(2, retry) * (0.5 + Math.random()));
+    again();
   });
 }
 function opened() {

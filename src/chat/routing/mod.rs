@@ -56,6 +56,9 @@ struct State {
     seats: HashMap<i64, Consoles>,
     book: Book,
     roster: Arc<Vec<Seated>>,
+    /// The presence each seated agent chose, as last known (a choice counts at once, before
+    /// the pass that puts it in the roster).
+    chosen: HashMap<i64, Presence>,
     offer_for: Duration,
 }
 
@@ -83,6 +86,7 @@ impl Drop for Seat {
             consoles.remove(&self.console);
             if consoles.is_empty() {
                 state.seats.remove(&self.user);
+                state.chosen.remove(&self.user);
             }
         }
         drop(state);
@@ -163,6 +167,7 @@ impl Router {
     /// `anyone_online` right after), before the next pass confirms it from the database.
     pub fn note_presence(&self, user: i64, presence: Presence) {
         let mut state = self.lock();
+        state.chosen.insert(user, presence);
         if state.roster.iter().any(|s| s.id == user) {
             let roster: Vec<Seated> = state
                 .roster
@@ -190,7 +195,11 @@ impl Router {
 
     /// Is any agent seated and online (the widget offers the offline form otherwise)?
     pub fn anyone_online(&self) -> bool {
-        self.lock().roster.iter().any(|s| s.presence == "online")
+        let state = self.lock();
+        state
+            .seats
+            .keys()
+            .any(|user| state.chosen.get(user) == Some(&Presence::Online))
     }
 
     async fn run(self: Arc<Self>, db: Arc<Database>) {
@@ -220,6 +229,9 @@ impl Router {
     fn apply(&self, snapshot: &plan::Snapshot) -> Option<Instant> {
         let mut state = self.lock();
         state.offer_for = snapshot.offer_for;
+        for agent in &snapshot.agents {
+            state.chosen.insert(agent.user, agent.presence);
+        }
         let now = Instant::now();
         for note in state.book.plan(snapshot, now) {
             match note {
