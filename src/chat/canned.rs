@@ -50,19 +50,10 @@ pub struct NewCanned {
 pub struct CannedPatch {
     pub title: Option<String>,
     pub body: Option<String>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::tickets::present")]
     pub shortcut: Option<Option<String>>,
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "crate::tickets::present")]
     pub department_id: Option<Option<i64>>,
-}
-
-/// A field that is present (maybe `null`) deserializes to `Some(..)`; an absent one stays `None`.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, thiserror::Error)]

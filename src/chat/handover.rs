@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::routing::Presence;
 use super::routing::snapshot_facts;
-use super::store::{ChatEvent, append, chat_ref, invalid, one_event, ticket_visible};
-use super::{ChatError, ChatStatus, Side};
+use super::store::{ChatEvent, agent_event, chat_ref, invalid, ticket_visible};
+use super::{ChatError, ChatStatus};
 use crate::auth::users::Role;
 use crate::store::Database;
 use crate::tickets::{self, CheckedPatch, TicketPatch, Viewer};
@@ -172,19 +172,14 @@ pub async fn transfer(
         )?
         .execute([chat])?;
         tickets::update_in(conn, now, viewer, ticket, CheckedPatch::of(patch)?)?;
-        let seq = append(
+        agent_event(
             conn,
             chat,
             "transferred",
-            Side::Agent,
-            Some(viewer.user_id),
-            None,
-            None,
+            viewer.user_id,
+            Some(&detail),
             now,
-        )?;
-        conn.prepare_cached("UPDATE chat_events SET detail = ?3 WHERE chat_id = ?1 AND seq = ?2")?
-            .execute(params![chat, seq, detail])?;
-        one_event(conn, chat, seq)
+        )
     })
     .await
 }
@@ -247,17 +242,7 @@ pub async fn join(
                 "join a chat you were invited to (and have not joined yet)",
             ));
         }
-        let seq = append(
-            conn,
-            chat,
-            "agent_joined",
-            Side::Agent,
-            Some(viewer.user_id),
-            None,
-            None,
-            now,
-        )?;
-        one_event(conn, chat, seq)
+        agent_event(conn, chat, "agent_joined", viewer.user_id, None, now)
     })
     .await
 }
@@ -287,17 +272,8 @@ pub async fn leave(
         if !had_joined || chat_ref(conn, chat)?.status == ChatStatus::Closed {
             return Ok(None);
         }
-        let seq = append(
-            conn,
-            chat,
-            "agent_left",
-            Side::Agent,
-            Some(viewer.user_id),
-            None,
-            None,
-            now,
-        )?;
-        Ok(Some(one_event(conn, chat, seq)?))
+        let left = agent_event(conn, chat, "agent_left", viewer.user_id, None, now)?;
+        Ok(Some(left))
     })
     .await
 }

@@ -547,6 +547,24 @@ pub(super) fn append(
     Ok(seq)
 }
 
+/// An agent's event in a chat (`agent_joined`, `agent_left`, `transferred` with `detail`
+/// naming where to), stored as the chat's next one and read back as both sides receive it.
+pub(super) fn agent_event(
+    conn: &Connection,
+    chat: i64,
+    kind: &str,
+    user: i64,
+    detail: Option<&str>,
+    now: i64,
+) -> Result<ChatEvent, ChatError> {
+    let seq = append(conn, chat, kind, Side::Agent, Some(user), None, None, now)?;
+    if let Some(detail) = detail {
+        conn.prepare_cached("UPDATE chat_events SET detail = ?3 WHERE chat_id = ?1 AND seq = ?2")?
+            .execute(params![chat, seq, detail])?;
+    }
+    one_event(conn, chat, seq)
+}
+
 fn events(
     conn: &Connection,
     chat: i64,
@@ -789,17 +807,8 @@ pub async fn accept(
             ticket,
             tickets::CheckedPatch::of(assign)?,
         )?;
-        let seq = append(
-            conn,
-            chat,
-            "agent_joined",
-            Side::Agent,
-            Some(viewer.user_id),
-            None,
-            None,
-            now,
-        )?;
-        Ok((one_event(conn, chat, seq)?, ticket))
+        let joined = agent_event(conn, chat, "agent_joined", viewer.user_id, None, now)?;
+        Ok((joined, ticket))
     })
     .await
 }

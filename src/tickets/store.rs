@@ -112,7 +112,7 @@ pub struct TicketPatch {
 }
 
 /// A field that is present (maybe `null`) deserializes to `Some(..)`; an absent one stays `None`.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
