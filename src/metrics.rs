@@ -27,6 +27,7 @@ pub struct Metrics {
     tls_handshake_failures: Counter,
     db_commits: Family<DatabaseLabels, Gauge>,
     db_writes: Family<DatabaseLabels, Gauge>,
+    db_syncs: Family<DatabaseLabels, Gauge>,
 }
 
 /// Decrements the open-connection gauge when the connection ends.
@@ -53,6 +54,7 @@ impl Metrics {
         let tls_handshake_failures = Counter::default();
         let db_commits = Family::<DatabaseLabels, Gauge>::default();
         let db_writes = Family::<DatabaseLabels, Gauge>::default();
+        let db_syncs = Family::<DatabaseLabels, Gauge>::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by status class",
@@ -70,13 +72,18 @@ impl Metrics {
         );
         registry.register(
             "db_commits",
-            "Write transactions committed (one fsync each) since start",
+            "Write transactions committed since start",
             db_commits.clone(),
         );
         registry.register(
             "db_writes",
             "Write jobs committed since start (writes per commit = db_writes / db_commits)",
             db_writes.clone(),
+        );
+        registry.register(
+            "db_syncs",
+            "fsyncs that made commits durable since start (commits that end during one fsync share the next)",
+            db_syncs.clone(),
         );
         Metrics {
             registry,
@@ -85,6 +92,7 @@ impl Metrics {
             tls_handshake_failures,
             db_commits,
             db_writes,
+            db_syncs,
         }
     }
 
@@ -116,12 +124,16 @@ impl Metrics {
                 };
                 let commits = stats.commits.load(Ordering::Relaxed);
                 let writes = stats.writes.load(Ordering::Relaxed);
+                let syncs = stats.syncs.load(Ordering::Relaxed);
                 self.db_commits
                     .get_or_create(&labels)
                     .set(i64::try_from(commits).unwrap_or(i64::MAX));
                 self.db_writes
                     .get_or_create(&labels)
                     .set(i64::try_from(writes).unwrap_or(i64::MAX));
+                self.db_syncs
+                    .get_or_create(&labels)
+                    .set(i64::try_from(syncs).unwrap_or(i64::MAX));
             }
         }
         let mut out = String::new();

@@ -593,6 +593,11 @@ mod tests {
             commits < writes,
             "group commit batched {writes} writes into {commits} commits"
         );
+        let syncs = stats.syncs.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            (1..=commits).contains(&syncs),
+            "every answered commit was fsynced, commits finishing together share one: {syncs} fsyncs for {commits} commits"
+        );
     }
 
     #[tokio::test]

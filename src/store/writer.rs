@@ -2,13 +2,26 @@
 //!
 //! Every write to a database goes through one thread that owns the only read-write
 //! connection. It takes whatever jobs are waiting, runs each inside its own savepoint (so one
-//! failing job does not undo the others), commits them all with one fsync, and only then
-//! answers each caller. Under load many writes share one fsync; alone, a write still gets its
-//! own commit at once.
+//! failing job does not undo the others), commits them all, and hands the batch to a second
+//! thread, the syncer, which fsyncs the WAL file and only then answers each caller. Under
+//! load many writes share one fsync; alone, a write still gets its own commit at once.
+//!
+//! Why two threads: the commit itself runs with `synchronous = NORMAL` (its WAL frames reach
+//! the OS, not the disk), so the writer goes on with the next batch while the disk flushes;
+//! commits that finish during one fsync share the next one. A caller is still answered only
+//! after an fsync that began after its commit's frames were written, which is what
+//! `synchronous = FULL` guaranteed. The one difference: readers may see a commit for the
+//! length of an fsync before it is durable; its writer has not been answered yet, so a
+//! crash then loses nothing anyone was told was saved. An fsync that fails poisons the
+//! writer: its batch and every later write fail, since after a failed fsync the kernel may
+//! have dropped the dirty pages and nothing written since can be trusted to be on disk.
 
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 
@@ -36,6 +49,7 @@ pub struct CommitHook {
 pub struct WriterStats {
     pub commits: AtomicU64,
     pub writes: AtomicU64,
+    pub syncs: AtomicU64,
 }
 
 trait Job: Send {
@@ -88,15 +102,28 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread; `on_exit` runs on that thread after the last job.
+    /// Starts the writer thread (and its syncer); `on_exit` runs on the writer thread after
+    /// the last job is answered.
     pub fn spawn(
         name: String,
         conn: Connection,
         hook: Option<&'static CommitHook>,
         on_exit: impl FnOnce(&Connection) + Send + 'static,
     ) -> std::io::Result<(Writer, thread::JoinHandle<()>)> {
+        let wal = WalFile::of(&conn)?;
+        // The syncer makes each commit durable before it is answered (see the module doc).
+        conn.execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(std::io::Error::other)?;
         let (tx, rx) = mpsc::channel::<Box<dyn Job>>();
+        let (committed_tx, committed_rx) = mpsc::channel::<Committed>();
         let stats = Arc::new(WriterStats::default());
+        let poisoned = Arc::new(AtomicBool::new(false));
+        let syncer = {
+            let (stats, poisoned) = (stats.clone(), poisoned.clone());
+            thread::Builder::new()
+                .name(format!("syncer-{name}"))
+                .spawn(move || sync_and_answer(wal, committed_rx, &stats, &poisoned))?
+        };
         let thread_stats = stats.clone();
         let handle = thread::Builder::new()
             .name(format!("writer-{name}"))
@@ -109,8 +136,20 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(&conn, batch, hook, &thread_stats);
+                    let committed = if poisoned.load(Ordering::Acquire) {
+                        Committed {
+                            batch,
+                            outcome: Err(StoreError::CommitFailed(POISONED.into())),
+                        }
+                    } else {
+                        run_batch(&conn, batch, hook, &thread_stats)
+                    };
+                    if let Err(mpsc::SendError(lost)) = committed_tx.send(committed) {
+                        lost.answer(Err(StoreError::Closed));
+                    }
                 }
+                drop(committed_tx);
+                let _ = syncer.join();
                 on_exit(&conn);
             })?;
         Ok((Writer { jobs: tx, stats }, handle))
@@ -138,12 +177,35 @@ impl Writer {
     }
 }
 
+const POISONED: &str = "an earlier fsync of this database failed; restart helpdeskd";
+
+/// A batch whose transaction has ended, on its way to its callers.
+struct Committed {
+    batch: Vec<Box<dyn Job>>,
+    outcome: Result<(), StoreError>,
+}
+
+impl Committed {
+    fn answer(self, sync: Result<(), StoreError>) {
+        let outcome = self.outcome.and(sync);
+        for job in self.batch {
+            job.finish(
+                outcome
+                    .as_ref()
+                    .map(|_| ())
+                    .map_err(StoreError::clone_for_caller),
+            );
+        }
+    }
+}
+
+/// Runs the batch in one transaction; the commit is not yet durable.
 fn run_batch(
     conn: &Connection,
     mut batch: Vec<Box<dyn Job>>,
     hook: Option<&CommitHook>,
     stats: &WriterStats,
-) {
+) -> Committed {
     let outcome = (|| -> Result<(), rusqlite::Error> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         for job in batch.iter_mut() {
@@ -159,7 +221,7 @@ fn run_batch(
         }
         conn.execute_batch("COMMIT")
     })();
-    let commit = match outcome {
+    let outcome = match outcome {
         Ok(()) => {
             stats.commits.fetch_add(1, Ordering::Relaxed);
             stats
@@ -175,12 +237,122 @@ fn run_batch(
             Err(StoreError::Write(source))
         }
     };
-    for job in batch {
-        job.finish(
-            commit
-                .as_ref()
-                .map(|_| ())
-                .map_err(StoreError::clone_for_caller),
-        );
+    Committed { batch, outcome }
+}
+
+/// The syncer: takes every committed batch waiting, makes them durable with one fsync of
+/// the WAL, then answers their callers.
+fn sync_and_answer(
+    mut wal: WalFile,
+    committed: mpsc::Receiver<Committed>,
+    stats: &WriterStats,
+    poisoned: &AtomicBool,
+) {
+    while let Ok(first) = committed.recv() {
+        let mut ready = vec![first];
+        ready.extend(committed.try_iter());
+        let sync = if ready.iter().any(|c| c.outcome.is_ok()) {
+            stats.syncs.fetch_add(1, Ordering::Relaxed);
+            wal.sync().map_err(|source| {
+                tracing::error!(wal = %wal.path.display(), error = %source,
+                    "fsync of the WAL failed; no further writes are accepted until a restart");
+                poisoned.store(true, Ordering::Release);
+                StoreError::Io {
+                    path: wal.path.clone(),
+                    source,
+                }
+            })
+        } else {
+            Ok(())
+        };
+        for batch in ready {
+            batch.answer(
+                sync.as_ref()
+                    .map(|_| ())
+                    .map_err(StoreError::clone_for_caller),
+            );
+        }
+    }
+}
+
+/// The database's WAL file, as the syncer flushes it. SQLite keeps one WAL file while a
+/// connection is open (a checkpoint rewinds it, never replaces it); should it ever be
+/// replaced or removed, the syncer notices by its inode and follows.
+struct WalFile {
+    path: PathBuf,
+    database: PathBuf,
+    open: Option<File>,
+}
+
+impl WalFile {
+    fn of(conn: &Connection) -> std::io::Result<WalFile> {
+        let database = conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| std::io::Error::other("the writer needs a database file on disk"))?;
+        let mut path = database.clone().into_os_string();
+        path.push("-wal");
+        Ok(WalFile {
+            path: path.into(),
+            database,
+            open: None,
+        })
+    }
+
+    fn sync(&mut self) -> std::io::Result<()> {
+        let on_disk = match std::fs::metadata(&self.path) {
+            Ok(meta) => meta,
+            // No WAL: SQLite checkpointed everything into the database file and removed it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return File::open(&self.database)?.sync_data();
+            }
+            Err(e) => return Err(e),
+        };
+        let current = match &self.open {
+            Some(file) => {
+                let held = file.metadata()?;
+                held.ino() == on_disk.ino() && held.dev() == on_disk.dev()
+            }
+            None => false,
+        };
+        if !current {
+            self.open = Some(File::open(&self.path)?);
+        }
+        match &self.open {
+            Some(file) => file.sync_data(),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_syncer_follows_a_replaced_wal_and_falls_back_to_the_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("account.db");
+        let wal_path = dir.path().join("account.db-wal");
+        std::fs::write(&database, b"db").unwrap();
+        let mut wal = WalFile {
+            path: wal_path.clone(),
+            database,
+            open: None,
+        };
+        wal.sync().expect("no WAL: the database file is synced");
+        assert!(wal.open.is_none());
+
+        std::fs::write(&wal_path, b"first").unwrap();
+        wal.sync().unwrap();
+        let first = wal.open.as_ref().unwrap().metadata().unwrap().ino();
+        std::fs::remove_file(&wal_path).unwrap();
+        std::fs::write(&wal_path, b"second").unwrap();
+        wal.sync().unwrap();
+        let second = wal.open.as_ref().unwrap().metadata().unwrap().ino();
+        // The first file is still held open, so its inode cannot have been reused.
+        assert_ne!(first, second, "the syncer reopened the new WAL");
+        assert_eq!(second, std::fs::metadata(&wal_path).unwrap().ino());
     }
 }
