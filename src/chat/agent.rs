@@ -480,17 +480,15 @@ impl Connection {
         if !self.out.send_frame(ack).await {
             return Flow::Stop;
         }
+        let event = Arc::new(posted.event);
         if !posted.duplicate {
-            self.chats.publish_event(&posted.event);
+            self.chats.publish(chat, Live::Event(event.clone()));
         }
-        if self.out.tracks(chat) {
-            return match self.out.catch_up(chat).await {
-                Ok(true) => Flow::Continue,
-                Ok(false) => Flow::Stop,
-                Err(e) => self.out.refuse(&e).await,
-            };
+        match self.out.own_event(event).await {
+            Ok(true) => Flow::Continue,
+            Ok(false) => Flow::Stop,
+            Err(e) => self.out.refuse(&e).await,
         }
-        Flow::Continue
     }
 
     async fn read(&mut self, chat: i64, seq: i64) -> Flow {

@@ -9,7 +9,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 
 use super::hub::{Inbound, Live};
 use super::protocol::{ServerFrame, chat_error_text, error_text, event_text, parse};
-use super::store::{self, REPLAY_BATCH};
+use super::store::{self, ChatEvent, REPLAY_BATCH};
 use super::{ChatError, Side};
 use crate::store::Database;
 
@@ -182,6 +182,14 @@ impl Outbox {
                 return Ok(true);
             }
         }
+    }
+
+    /// Sends an event this connection's own frame caused, after its ack: at once when it
+    /// is the next one (no read of the store), else by catching up.
+    pub async fn own_event(&mut self, event: Arc<ChatEvent>) -> Result<bool, ChatError> {
+        let chat = event.chat;
+        let live = Some(Live::Event(event));
+        self.deliver(Inbound { chat, live }).await
     }
 
     /// Delivers one item of the inbox: an event exactly once and in order (a gap or a lag

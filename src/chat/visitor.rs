@@ -371,10 +371,15 @@ impl Connection {
         if !self.out.send_frame(ack).await {
             return Flow::Stop;
         }
+        let event = Arc::new(posted.event);
         if !posted.duplicate {
-            self.chats.publish_event(&posted.event);
+            self.chats.publish(chat, Live::Event(event.clone()));
         }
-        self.catch_up(chat).await
+        match self.out.own_event(event).await {
+            Ok(true) => Flow::Continue,
+            Ok(false) => Flow::Stop,
+            Err(e) => self.out.refuse(&e).await,
+        }
     }
 
     async fn read(&mut self, seq: i64) -> Flow {

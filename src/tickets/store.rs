@@ -268,6 +268,11 @@ pub(crate) fn record_addition(
     added: &str,
 ) -> Result<(), rusqlite::Error> {
     event(conn, ticket, now, actor, field, None, Some(added))?;
+    touch(conn, ticket, now)
+}
+
+/// Marks `ticket` as changed at `now` (lists are ordered by it).
+fn touch(conn: &Connection, ticket: i64, now: i64) -> Result<(), rusqlite::Error> {
     conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?
         .execute(params![ticket, now])?;
     Ok(())
@@ -550,36 +555,54 @@ pub(crate) fn load(
     Ok(Some(ticket))
 }
 
+const MESSAGE_COLUMNS: &str =
+    "SELECT m.id, m.kind, m.body, m.is_html, m.created_at, u.id, u.name, c.id, c.name
+     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+                     LEFT JOIN contacts c ON c.id = m.author_contact_id";
+
 fn messages(conn: &Connection, ticket: i64) -> Result<Vec<Message>, rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.kind, m.body, m.is_html, m.created_at, u.id, u.name, c.id, c.name
-         FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
-                         LEFT JOIN contacts c ON c.id = m.author_contact_id
-         WHERE m.ticket_id = ?1 ORDER BY m.id",
-    )?;
-    let rows = stmt.query_map([ticket], |r| {
-        let kind = MessageKind::parse(&r.get::<_, String>(1)?).unwrap_or(MessageKind::Note);
-        let user = r
-            .get::<_, Option<i64>>(5)?
-            .map(|id| (id, r.get(6).unwrap_or_default()));
-        let contact = r
-            .get::<_, Option<i64>>(7)?
-            .map(|id| (id, r.get(8).unwrap_or_default()));
-        let by = if kind == MessageKind::Customer {
-            "contact"
-        } else {
-            "agent"
-        };
-        Ok(Message {
-            id: r.get(0)?,
-            kind,
-            author: author(by, user, contact),
-            body: r.get(2)?,
-            html: r.get::<_, i64>(3)? != 0,
-            created_at: rfc3339(r.get(4)?),
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{MESSAGE_COLUMNS} WHERE m.ticket_id = ?1 ORDER BY m.id"
+    ))?;
+    let rows = stmt.query_map([ticket], message_row)?;
     rows.collect()
+}
+
+/// One message of `ticket`: what a write answers with, without reading the whole thread
+/// (a chat adds a message every few seconds to threads of hundreds).
+fn one_message(
+    conn: &Connection,
+    ticket: i64,
+    id: i64,
+) -> Result<Option<Message>, rusqlite::Error> {
+    conn.prepare_cached(&format!(
+        "{MESSAGE_COLUMNS} WHERE m.id = ?2 AND m.ticket_id = ?1"
+    ))?
+    .query_row([ticket, id], message_row)
+    .optional()
+}
+
+fn message_row(r: &rusqlite::Row<'_>) -> Result<Message, rusqlite::Error> {
+    let kind = MessageKind::parse(&r.get::<_, String>(1)?).unwrap_or(MessageKind::Note);
+    let user = r
+        .get::<_, Option<i64>>(5)?
+        .map(|id| (id, r.get(6).unwrap_or_default()));
+    let contact = r
+        .get::<_, Option<i64>>(7)?
+        .map(|id| (id, r.get(8).unwrap_or_default()));
+    let by = if kind == MessageKind::Customer {
+        "contact"
+    } else {
+        "agent"
+    };
+    Ok(Message {
+        id: r.get(0)?,
+        kind,
+        author: author(by, user, contact),
+        body: r.get(2)?,
+        html: r.get::<_, i64>(3)? != 0,
+        created_at: rfc3339(r.get(4)?),
+    })
 }
 
 fn history(conn: &Connection, ticket: i64) -> Result<Vec<Event>, rusqlite::Error> {
@@ -942,10 +965,7 @@ pub(crate) fn update_in(
             crate::search::queue_ticket(conn, id)?;
         }
         if changed {
-            conn.execute(
-                "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )?;
+            touch(conn, id, now)?;
         }
         load(conn, id, true)?.ok_or(TicketError::NotFound(id))
     }
@@ -1023,8 +1043,7 @@ pub(crate) fn insert_message(
     }
     if let Some(idem) = &idempotency {
         if let Some(message_id) = replayed(conn, idem)? {
-            let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
-            return message.ok_or(TicketError::NotFound(id));
+            return one_message(conn, id, message_id)?.ok_or(TicketError::NotFound(id));
         }
     }
     let status: Option<String> = conn
@@ -1050,10 +1069,8 @@ pub(crate) fn insert_message(
         _ => None,
     };
     if let Some(next) = next {
-        conn.execute(
-            "UPDATE tickets SET status = ?2 WHERE id = ?1",
-            params![id, next.as_str()],
-        )?;
+        conn.prepare_cached("UPDATE tickets SET status = ?2 WHERE id = ?1")?
+            .execute(params![id, next.as_str()])?;
         event(
             conn,
             id,
@@ -1064,13 +1081,9 @@ pub(crate) fn insert_message(
             Some(next.as_str()),
         )?;
     }
-    conn.execute(
-        "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
-        params![id, now],
-    )?;
+    touch(conn, id, now)?;
     if let Some(idem) = &idempotency {
         remember(conn, idem, message_id, now)?;
     }
-    let message = messages(conn, id)?.into_iter().find(|m| m.id == message_id);
-    message.ok_or(TicketError::NotFound(id))
+    one_message(conn, id, message_id)?.ok_or(TicketError::NotFound(id))
 }
