@@ -9,6 +9,7 @@ pub mod keys;
 pub mod migrations;
 mod readers;
 pub mod schema;
+mod syncer;
 mod writer;
 
 use std::collections::HashMap;
@@ -536,6 +537,43 @@ mod tests {
         .unwrap();
         assert!(matches!(err, StoreError::NotInitialized { .. }));
         assert!(!dir.path().join("master.key").exists());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_breaks_the_transaction_fails_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(open(dir.path()).unwrap());
+        let db = store.create_account_database("acc", 0).await.unwrap();
+        db.write(|conn| -> Result<(), StoreError> {
+            conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // Ending the writer's transaction from inside a job leaves no savepoint to release:
+        // the writer must answer with an error, not hang or panic.
+        let broken = db
+            .write(|conn| -> Result<(), StoreError> {
+                conn.execute_batch("COMMIT")?;
+                Ok(())
+            })
+            .await;
+        assert!(broken.is_err(), "{broken:?}");
+        for n in 0..3i64 {
+            db.write(move |conn| -> Result<(), StoreError> {
+                conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        let count: i64 = db
+            .read(|conn| -> Result<_, StoreError> {
+                Ok(conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(count, 3);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
