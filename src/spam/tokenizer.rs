@@ -598,7 +598,7 @@ fn address(value: &HeaderValue<'_>, prefix: &str, sink: &mut Sink) {
 /// addresses, and the protocol after `with`.
 fn received(text: &str, sink: &mut Sink) {
     let mut after_with = false;
-    for piece in text.split(|c: char| c.is_whitespace() || "()[];<>".contains(c)) {
+    for piece in ReceivedPieces::new(text) {
         let piece = piece.trim_matches(|c: char| c == '.' || c == ',');
         if piece.is_empty() || piece.len() > 80 {
             continue;
@@ -629,6 +629,91 @@ fn received(text: &str, sink: &mut Sink) {
                 }
             }
         }
+    }
+}
+
+/// Whether a character separates the pieces of a `Received` header.
+fn is_received_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '(' | ')' | '[' | ']' | ';' | '<' | '>')
+}
+
+/// `is_received_separator` for the ASCII characters, as a table (a test checks it).
+static RECEIVED_SEPARATOR: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = matches!(
+            b as u8,
+            b'\t'
+                | b'\n'
+                | 0x0B
+                | 0x0C
+                | b'\r'
+                | b' '
+                | b'('
+                | b')'
+                | b'['
+                | b']'
+                | b';'
+                | b'<'
+                | b'>'
+        );
+        b += 1;
+    }
+    table
+};
+
+/// The pieces of `text.split(is_received_separator)`, found a byte at a time for ASCII and a
+/// character at a time only for the rest: `Received` headers are long, and splitting them
+/// by characters was a few per cent of a message's time.
+struct ReceivedPieces<'a> {
+    text: &'a str,
+    at: usize,
+    done: bool,
+}
+
+impl<'a> ReceivedPieces<'a> {
+    fn new(text: &'a str) -> Self {
+        ReceivedPieces {
+            text,
+            at: 0,
+            done: false,
+        }
+    }
+}
+
+impl<'a> Iterator for ReceivedPieces<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.done {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let mut i = start;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let width = if b < 0x80 {
+                if RECEIVED_SEPARATOR[usize::from(b)] {
+                    self.at = i + 1;
+                    return Some(&self.text[start..i]);
+                }
+                1
+            } else {
+                // A lead byte (i only ever stops on character boundaries).
+                let c = self.text[i..].chars().next()?;
+                if is_received_separator(c) {
+                    self.at = i + c.len_utf8();
+                    return Some(&self.text[start..i]);
+                }
+                c.len_utf8()
+            };
+            i += width;
+        }
+        // As `split`: the last piece, empty or not.
+        self.done = true;
+        Some(&self.text[start..])
     }
 }
 
@@ -848,6 +933,29 @@ mod tests {
         }
         // The unique part of the Message-ID is not a token.
         assert!(!t.iter().any(|x| x.contains("A1234")), "{t:?}");
+    }
+
+    #[test]
+    fn received_pieces_are_those_of_split() {
+        for b in 0u8..128 {
+            assert_eq!(
+                RECEIVED_SEPARATOR[usize::from(b)],
+                is_received_separator(char::from(b)),
+                "{b:#x}"
+            );
+        }
+        for text in [
+            "",
+            ";",
+            "from mx1.relay.example (mx1.relay.example [193.120.211.219]) by us with ESMTP",
+            "  a\tb\r\n c;d<e>f  ",
+            "from h\u{a0}ost\u{3000}x (é\u{2028}ü) [日本];",
+            "trailing ",
+        ] {
+            let want: Vec<&str> = text.split(is_received_separator).collect();
+            let got: Vec<&str> = ReceivedPieces::new(text).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
     }
 
     #[test]
