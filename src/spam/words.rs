@@ -133,14 +133,19 @@ pub fn words(text: &str, prefix: &str, sink: &mut Sink) {
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut i = 0;
+    // What the scan has seen since `start`, so that `piece` need not look again.
+    let mut scan = Scan::default();
     while i < bytes.len() {
         let b = bytes[i];
         if b < 0x80 {
             if ASCII_SEPARATOR[usize::from(b)] {
-                if start < i && !piece(&text[start..i], prefix, sink) {
+                if start < i && !piece(&text[start..i], scan, prefix, sink) {
                     return;
                 }
                 start = i + 1;
+                scan = Scan::default();
+            } else {
+                scan.at |= b == b'@';
             }
             i += 1;
         } else {
@@ -150,21 +155,33 @@ pub fn words(text: &str, prefix: &str, sink: &mut Sink) {
             };
             let width = c.len_utf8();
             if is_separator(c) {
-                if start < i && !piece(&text[start..i], prefix, sink) {
+                if start < i && !piece(&text[start..i], scan, prefix, sink) {
                     return;
                 }
                 start = i + width;
+                scan = Scan::default();
+            } else {
+                scan.non_ascii = true;
             }
             i += width;
         }
     }
     if start < bytes.len() {
-        piece(&text[start..], prefix, sink);
+        piece(&text[start..], scan, prefix, sink);
     }
 }
 
+/// What the scan of a piece found on the way: whether it has an `@` and whether it has a
+/// non-ASCII character. Only ever a shortcut: `false` means certainly not, and `true` makes
+/// `piece` look for itself (trimming may have taken the `@` or the character off).
+#[derive(Clone, Copy, Default)]
+struct Scan {
+    at: bool,
+    non_ascii: bool,
+}
+
 /// One piece between separators; false once the sink is full.
-fn piece(piece: &str, prefix: &str, sink: &mut Sink) -> bool {
+fn piece(piece: &str, scan: Scan, prefix: &str, sink: &mut Sink) -> bool {
     if sink.is_full() {
         return false;
     }
@@ -177,25 +194,27 @@ fn piece(piece: &str, prefix: &str, sink: &mut Sink) -> bool {
         return true;
     }
     let bytes = word.as_bytes();
-    if let Some(at) = bytes.iter().position(|&b| b == b'@')
+    if scan.at
+        && let Some(at) = bytes.iter().position(|&b| b == b'@')
         && bytes[at + 1..].contains(&b'.')
     {
         sink.push_lower("email:", &word[at + 1..]);
         return true;
     }
-    word_token(word, prefix, sink);
+    word_token(word, !scan.non_ascii, prefix, sink);
     true
 }
 
-/// One already-trimmed word, with the unspaced-script and length rules.
-fn word_token(word: &str, prefix: &str, sink: &mut Sink) {
+/// One already-trimmed word, with the unspaced-script and length rules. `ascii`: the caller
+/// knows the word is ASCII (if false, it may still be).
+fn word_token(word: &str, ascii: bool, prefix: &str, sink: &mut Sink) {
     if word.len() > MAX_WORD_BYTES {
         skip_token(word, prefix, sink);
         return;
     }
-    if word.is_ascii() {
+    if ascii || word.is_ascii() {
         if word.len() >= MIN_WORD_CHARS {
-            sink.push_lower(prefix, word);
+            sink.push_ascii_lower(prefix, word);
         }
         return;
     }
