@@ -417,7 +417,15 @@ pub async fn store_with_message(
     .await
     .map_err(|_| StoreError::Invariant("hashing attachments panicked".into()))?;
     db.write(move |conn| {
-        let written = tickets::insert_message(conn, now, Some(viewer), ticket_id, &message, None)?;
+        let written = tickets::insert_message(
+            conn,
+            now,
+            Some(viewer),
+            ticket_id,
+            &message,
+            None,
+            tickets::Reindex::AtCommit,
+        )?;
         let stored = prepared
             .into_iter()
             .map(|(mut upload, sha256, content_type, filename)| {

@@ -17,7 +17,7 @@ use crate::clock::rfc3339;
 use crate::contacts;
 use crate::store::Database;
 use crate::tickets::{
-    self, Actor, Idempotency, MessageKind, NewContactRef, NewMessage, SpamCheck, Viewer,
+    self, Actor, Idempotency, MessageKind, NewContactRef, NewMessage, Reindex, SpamCheck, Viewer,
 };
 
 const MAX_NAME: usize = 200;
@@ -650,13 +650,13 @@ pub async fn visitor_message(
             body,
         };
         let checked = tickets::checked_message(new, Actor::Contact(current.contact_id))?;
-        let message = tickets::insert_message(conn, now, None, ticket, &checked, None).map_err(
-            |e| match e {
-                // The ticket went to spam or trash: the chat is over for the visitor.
-                tickets::TicketError::NotFound(_) => ChatError::Closed,
-                other => other.into(),
-            },
-        )?;
+        let message =
+            tickets::insert_message(conn, now, None, ticket, &checked, None, Reindex::Soon)
+                .map_err(|e| match e {
+                    // The ticket went to spam or trash: the chat is over for the visitor.
+                    tickets::TicketError::NotFound(_) => ChatError::Closed,
+                    other => other.into(),
+                })?;
         let seq = append(
             conn,
             chat,
@@ -746,7 +746,15 @@ pub async fn agent_message(
             body,
         };
         let checked = tickets::checked_message(new, Actor::Agent(viewer.user_id))?;
-        let message = tickets::insert_message(conn, now, Some(viewer), ticket, &checked, None)?;
+        let message = tickets::insert_message(
+            conn,
+            now,
+            Some(viewer),
+            ticket,
+            &checked,
+            None,
+            Reindex::Soon,
+        )?;
         let seq = append(
             conn,
             chat,
@@ -844,6 +852,11 @@ pub async fn close(
         }
         conn.prepare_cached("UPDATE chats SET status = 'closed', closed_at = ?2 WHERE id = ?1")?
             .execute(params![chat, now])?;
+        // The chat's words were left to the backlog's sweep while it ran; at its end they
+        // are searchable with this commit.
+        if let Some(ticket) = current.ticket_id {
+            crate::search::queue_ticket(conn, ticket)?;
+        }
         let seq = append(conn, chat, "closed", side, user, None, None, now)?;
         Ok(Some(one_event(conn, chat, seq)?))
     })

@@ -117,10 +117,26 @@ async fn a_chat_is_a_ticket_with_consent_recorded_and_messages_numbered() {
     assert_eq!((second.event.seq, retried.event.seq), (4, 4));
     assert!(retried.duplicate, "a retried client id is not stored twice");
 
+    // A live chat's words wait for the backlog's sweep; its end indexes them at once.
+    let search = |q: &'static str| {
+        let db = db.clone();
+        async move {
+            let query = crate::search::Search {
+                q: Some(q.into()),
+                filters: Default::default(),
+                limit: 10,
+                cursor: None,
+            };
+            let found = crate::search::find(&db, viewer, query).await.unwrap();
+            found.tickets.len()
+        }
+    };
+    assert_eq!(search("thanks").await, 0, "not reindexed at each message");
     let closed = store::close(&db, 106, started.chat, Closer::Visitor)
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(search("thanks").await, 1, "indexed with the chat's end");
     assert_eq!((closed.seq, closed.kind.as_str()), (5, "closed"));
     assert!(
         store::close(&db, 107, started.chat, Closer::Visitor)

@@ -9,6 +9,10 @@
 //! `queue_contact`), and the account database's writer reindexes the queued tickets once,
 //! just before the batch commits (`INDEX_AT_COMMIT`). A committed change is searchable at
 //! once; a failed one is rolled back with its queue entry and leaves the index as it was.
+//! The one exception is a live chat's messages (`queue_ticket_soon`): its ticket goes to the
+//! `search_backlog` table, which the daemon indexes every `BACKLOG_EVERY`, and at the
+//! chat's end at once, so a chat's words are searchable within seconds without its thread
+//! being reindexed at every message.
 //!
 //! Folding: unicode61 with `remove_diacritics 2` folds case and accents ("Žluťoučký" →
 //! "zlutoucky", "ö" → "o") but leaves letters that have no decomposition ("ß", "æ", "ø",
@@ -25,12 +29,16 @@ pub mod routes;
 pub mod views;
 
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
 
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
+use tokio::sync::watch;
+
 use crate::store::CommitHook;
-use crate::store::{Database, StoreError};
+use crate::store::{Database, Store, StoreError};
 use crate::tickets::{Status, Ticket, Viewer};
 
 pub use views::{NewView, View, ViewPatch, ViewQuery};
@@ -117,6 +125,76 @@ pub const INDEX_AT_COMMIT: CommitHook = CommitHook {
     before_commit: index_queued,
 };
 
+/// How often the daemon indexes the tickets of `search_backlog`.
+pub const BACKLOG_EVERY: Duration = Duration::from_secs(2);
+/// Tickets indexed by one write job of the sweep, so it never holds the writer for long.
+const BACKLOG_BATCH: i64 = 200;
+
+/// In a write job: ticket `ticket_id` is to be reindexed by the next sweep of the backlog
+/// (within `BACKLOG_EVERY`) rather than before this commit. For a live chat's messages.
+pub fn queue_ticket_soon(conn: &Connection, ticket_id: i64) -> Result<(), rusqlite::Error> {
+    conn.prepare_cached("INSERT OR IGNORE INTO search_backlog (ticket_id) VALUES (?1)")?
+        .execute([ticket_id])?;
+    Ok(())
+}
+
+/// Indexes what waits in `search_backlog`, `BACKLOG_BATCH` tickets per commit; returns how
+/// many tickets were indexed.
+pub async fn index_backlog(db: &Database) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let moved = db
+            .write(|conn| -> Result<u64, StoreError> {
+                // The commit hook indexes the queue and clears these rows from the backlog.
+                let moved = conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO temp.search_queue (ticket_id)
+                         SELECT ticket_id FROM search_backlog ORDER BY ticket_id LIMIT ?1",
+                    )?
+                    .execute([BACKLOG_BATCH])?;
+                Ok(moved as u64)
+            })
+            .await?;
+        total += moved;
+        if moved < BACKLOG_BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
+
+/// The daemon's job: every `BACKLOG_EVERY`, the backlog of each open account database (the
+/// daemon opens every account at start, for the trash job, so none is left behind).
+pub async fn run_backlog(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
+    loop {
+        for db in store.open_databases() {
+            if !db.name().starts_with("account-") || *stop.borrow() {
+                continue;
+            }
+            let waiting = db
+                .read_now(|conn| -> Result<bool, StoreError> {
+                    Ok(
+                        conn.query_row("SELECT EXISTS (SELECT 1 FROM search_backlog)", [], |r| {
+                            r.get(0)
+                        })?,
+                    )
+                })
+                .await;
+            let indexed = match waiting {
+                Ok(true) => index_backlog(&db).await,
+                Ok(false) => Ok(0),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = indexed {
+                tracing::warn!(database = db.name(), error = %e, "search: indexing the backlog failed; retried at the next sweep");
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(BACKLOG_EVERY) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
 /// In a write job: ticket `ticket_id` is to be reindexed before this transaction commits.
 pub fn queue_ticket(conn: &Connection, ticket_id: i64) -> Result<(), rusqlite::Error> {
     conn.prepare_cached("INSERT OR IGNORE INTO temp.search_queue (ticket_id) VALUES (?1)")?
@@ -146,6 +224,10 @@ fn index_queued(conn: &Connection) -> Result<(), rusqlite::Error> {
     for id in queued {
         index_ticket(conn, id)?;
     }
+    conn.prepare_cached(
+        "DELETE FROM search_backlog WHERE ticket_id IN (SELECT ticket_id FROM temp.search_queue)",
+    )?
+    .execute([])?;
     conn.prepare_cached("DELETE FROM temp.search_queue")?
         .execute([])?;
     Ok(())

@@ -1075,3 +1075,49 @@ async fn the_tally_counts_every_view_like_a_count_per_view() {
         assert_eq!(agent_tally.of_query(&other, agent.id), None);
     }
 }
+
+/// A live chat's messages wait in the backlog: not searchable at their commit, searchable
+/// after the sweep (or any commit that reindexes the ticket), and the backlog is emptied.
+#[tokio::test]
+async fn the_backlog_is_indexed_by_the_sweep_and_then_emptied() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, Role::Agent);
+    let chat = ticket(&db, agent.id, "Chat", "hello", "c@x.example").await;
+    let id = chat.id;
+    for word in ["Quokka", "Wombat"] {
+        db.write(move |conn| -> Result<(), crate::tickets::TicketError> {
+            let message = crate::tickets::checked_message(
+                NewMessage {
+                    kind: MessageKind::Reply,
+                    body: format!("A {word} answers"),
+                },
+                Actor::Agent(agent.id),
+            )?;
+            crate::tickets::insert_message(
+                conn,
+                200,
+                None,
+                id,
+                &message,
+                None,
+                crate::tickets::Reindex::Soon,
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    }
+    assert!(ids(&db, me, "quokka", Filters::default()).await.is_empty());
+    let waiting: i64 = db
+        .read(|conn| -> Result<i64, StoreError> {
+            Ok(conn.query_row("SELECT count(*) FROM search_backlog", [], |r| r.get(0))?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1, "one row per ticket");
+
+    assert_eq!(index_backlog(&db).await.unwrap(), 1);
+    assert_eq!(ids(&db, me, "quokka", Filters::default()).await, vec![id]);
+    assert_eq!(ids(&db, me, "wombat", Filters::default()).await, vec![id]);
+    assert_eq!(index_backlog(&db).await.unwrap(), 0, "nothing is left");
+}

@@ -147,6 +147,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     // tickets as ham. Both at once, then periodically.
     servers.spawn(crate::tickets::purge::run(state.clone(), stopped.clone()));
     servers.spawn(crate::spam::marks::run(state.clone(), stopped.clone()));
+    // A live chat's words reach the search index every few seconds, not at each message.
+    servers.spawn(crate::search::run_backlog(store.clone(), stopped.clone()));
     if let Some(interval) = systemd::watchdog_interval() {
         tokio::spawn(watchdog(store.clone(), interval));
     }

@@ -22,8 +22,8 @@ pub use store::{
     list_for_contact, update,
 };
 pub(crate) use store::{
-    CheckedPatch, VISIBLE, checked_message, insert_message, load, present, record_addition,
-    restricted, update_in, visible,
+    CheckedPatch, Reindex, VISIBLE, checked_message, insert_message, load, present,
+    record_addition, restricted, update_in, visible,
 };
 
 macro_rules! text_enum {

@@ -1014,8 +1014,28 @@ pub async fn add_message(
     idempotency: Option<Idempotency>,
 ) -> Result<Message, TicketError> {
     let message = checked_message(new, actor)?;
-    db.write(move |conn| insert_message(conn, now, viewer, id, &message, idempotency.as_ref()))
-        .await
+    db.write(move |conn| {
+        let idempotency = idempotency.as_ref();
+        insert_message(
+            conn,
+            now,
+            viewer,
+            id,
+            &message,
+            idempotency,
+            Reindex::AtCommit,
+        )
+    })
+    .await
+}
+
+/// When a new message reaches the search index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reindex {
+    /// Before the commit: searchable as soon as it is saved.
+    AtCommit,
+    /// Within seconds (`search::queue_ticket_soon`): a live chat's messages.
+    Soon,
 }
 
 /// In a write transaction: `add_message` after its checks (`checked_message`), for callers
@@ -1027,6 +1047,7 @@ pub(crate) fn insert_message(
     id: i64,
     message: &CheckedMessage,
     idempotency: Option<&Idempotency>,
+    search: Reindex,
 ) -> Result<Message, TicketError> {
     let CheckedMessage { kind, text, actor } = message;
     let (kind, actor) = (*kind, *actor);
@@ -1062,7 +1083,10 @@ pub(crate) fn insert_message(
     )?
     .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
     let message_id = conn.last_insert_rowid();
-    crate::search::queue_ticket(conn, id)?;
+    match search {
+        Reindex::AtCommit => crate::search::queue_ticket(conn, id)?,
+        Reindex::Soon => crate::search::queue_ticket_soon(conn, id)?,
+    }
     let next = match (kind, status) {
         (MessageKind::Customer, Status::Pending | Status::Resolved) => Some(Status::Open),
         (MessageKind::Reply, Status::New) => Some(Status::Open),
