@@ -27,6 +27,10 @@ use super::syncer::{Committed, WalFile, sync_and_answer};
 
 /// Upper bound on jobs in one transaction, so one commit never holds callers for long.
 const MAX_BATCH: usize = 512;
+/// With the disk idle, the writer takes at most this many waiting jobs before it commits:
+/// under overload the queue never empties, and a batch that grew to `MAX_BATCH` would hold
+/// its first callers for the time of hundreds of jobs.
+const MAX_GATHER: usize = 64;
 
 const POISONED: &str = "an earlier fsync of this database failed; restart helpdeskd";
 
@@ -223,6 +227,10 @@ impl WriterLoop {
                 self.commit();
             }
             let msg = if !self.open.is_empty() && self.in_flight == 0 {
+                if self.open.len() >= MAX_GATHER {
+                    self.commit();
+                    continue;
+                }
                 match jobs.try_recv() {
                     Ok(msg) => msg,
                     // Nothing waiting and the disk is free: commit now.
