@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 
 use super::StoreError;
-use super::writer::{Job, WriterStats};
+use super::writer::{Job, POISONED, WriterStats};
 
 /// A batch whose transaction has ended, on its way to its callers.
 pub(super) struct Committed {
@@ -55,7 +55,10 @@ pub(super) fn sync_and_answer(
     while let Ok(first) = committed.recv() {
         let mut ready = vec![first];
         ready.extend(committed.try_iter());
-        let sync = if ready.iter().any(|c| c.outcome.is_ok()) {
+        let sync = if poisoned.load(Ordering::Acquire) {
+            // A later fsync may well succeed, but what the failed one lost is not in it.
+            Err(StoreError::CommitFailed(POISONED.into()))
+        } else if ready.iter().any(|c| c.outcome.is_ok()) {
             stats.syncs.fetch_add(1, Ordering::Relaxed);
             wal.sync().map_err(|source| {
                 tracing::error!(wal = %wal.path.display(), error = %source,

@@ -32,7 +32,7 @@ const MAX_BATCH: usize = 512;
 /// its first callers for the time of hundreds of jobs.
 const MAX_GATHER: usize = 64;
 
-const POISONED: &str = "an earlier fsync of this database failed; restart helpdeskd";
+pub(super) const POISONED: &str = "an earlier fsync of this database failed; restart helpdeskd";
 
 /// Work a database's writer does once per transaction, after every job of the batch ran
 /// and before COMMIT: jobs leave a note in a TEMP table (rolled back with a failing job),
