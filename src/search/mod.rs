@@ -10,9 +10,9 @@
 //! just before the batch commits (`INDEX_AT_COMMIT`). A committed change is searchable at
 //! once; a failed one is rolled back with its queue entry and leaves the index as it was.
 //! The one exception is a live chat's messages (`queue_ticket_soon`): its ticket goes to the
-//! `search_backlog` table, which the daemon indexes every `BACKLOG_EVERY`, and at the
-//! chat's end at once, so a chat's words are searchable within seconds without its thread
-//! being reindexed at every message.
+//! `search_backlog` table, which the daemon indexes every `BACKLOG_EVERY` (10 s), and at
+//! the chat's end at once, so a chat's words are searchable within seconds without its
+//! thread being reindexed at every message.
 //!
 //! Folding: unicode61 with `remove_diacritics 2` folds case and accents ("Žluťoučký" →
 //! "zlutoucky", "ö" → "o") but leaves letters that have no decomposition ("ß", "æ", "ø",
@@ -125,10 +125,13 @@ pub const INDEX_AT_COMMIT: CommitHook = CommitHook {
     before_commit: index_queued,
 };
 
-/// How often the daemon indexes the tickets of `search_backlog`.
-pub const BACKLOG_EVERY: Duration = Duration::from_secs(2);
-/// Tickets indexed by one write job of the sweep, so it never holds the writer for long.
-const BACKLOG_BATCH: i64 = 200;
+/// How often the daemon indexes the tickets of `search_backlog`: each live chat's thread is
+/// reindexed at most this often.
+pub const BACKLOG_EVERY: Duration = Duration::from_secs(10);
+/// Tickets indexed by one write job of the sweep: a few milliseconds of the writer, so the
+/// chat messages committed with it are not held back (200 per job put 100 ms pauses into
+/// the delivery of 1,000 live chats).
+const BACKLOG_BATCH: i64 = 16;
 
 /// In a write job: ticket `ticket_id` is to be reindexed by the next sweep of the backlog
 /// (within `BACKLOG_EVERY`) rather than before this commit. For a live chat's messages.
