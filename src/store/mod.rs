@@ -539,8 +539,8 @@ mod tests {
         assert!(!dir.path().join("master.key").exists());
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_job_that_breaks_the_transaction_fails_and_the_writer_goes_on() {
+    /// An account database with an empty table `t (n INTEGER PRIMARY KEY)`.
+    async fn account_with_table_t() -> (tempfile::TempDir, Arc<Database>) {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(open(dir.path()).unwrap());
         let db = store.create_account_database("acc", 0).await.unwrap();
@@ -550,6 +550,12 @@ mod tests {
         })
         .await
         .unwrap();
+        (dir, db)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_that_breaks_the_transaction_fails_and_the_writer_goes_on() {
+        let (_dir, db) = account_with_table_t().await;
         // Ending the writer's transaction from inside a job leaves no savepoint to release:
         // the writer must answer with an error, not hang or panic.
         let broken = db
@@ -578,15 +584,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_share_commits_and_a_failing_job_spoils_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(open(dir.path()).unwrap());
-        let db = store.create_account_database("acc", 0).await.unwrap();
-        db.write(|conn| -> Result<(), StoreError> {
-            conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+        let (_dir, db) = account_with_table_t().await;
         let mut tasks = tokio::task::JoinSet::new();
         for n in 0..200i64 {
             let db = db.clone();

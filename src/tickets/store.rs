@@ -555,14 +555,20 @@ pub(crate) fn load(
     Ok(Some(ticket))
 }
 
-const MESSAGE_COLUMNS: &str =
-    "SELECT m.id, m.kind, m.body, m.is_html, m.created_at, u.id, u.name, c.id, c.name
-     FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
-                     LEFT JOIN contacts c ON c.id = m.author_contact_id";
+/// The SELECT that `message_row` reads, as a literal so each query's text is built at
+/// compile time, not on every call.
+macro_rules! select_messages {
+    () => {
+        "SELECT m.id, m.kind, m.body, m.is_html, m.created_at, u.id, u.name, c.id, c.name
+         FROM messages m LEFT JOIN users u ON u.id = m.author_user_id
+                         LEFT JOIN contacts c ON c.id = m.author_contact_id"
+    };
+}
 
 fn messages(conn: &Connection, ticket: i64) -> Result<Vec<Message>, rusqlite::Error> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{MESSAGE_COLUMNS} WHERE m.ticket_id = ?1 ORDER BY m.id"
+    let mut stmt = conn.prepare_cached(concat!(
+        select_messages!(),
+        " WHERE m.ticket_id = ?1 ORDER BY m.id"
     ))?;
     let rows = stmt.query_map([ticket], message_row)?;
     rows.collect()
@@ -575,8 +581,9 @@ fn one_message(
     ticket: i64,
     id: i64,
 ) -> Result<Option<Message>, rusqlite::Error> {
-    conn.prepare_cached(&format!(
-        "{MESSAGE_COLUMNS} WHERE m.id = ?2 AND m.ticket_id = ?1"
+    conn.prepare_cached(concat!(
+        select_messages!(),
+        " WHERE m.id = ?2 AND m.ticket_id = ?1"
     ))?
     .query_row([ticket, id], message_row)
     .optional()
