@@ -28,12 +28,19 @@ fn listening_sockets(pid: i32) -> Vec<SocketAddr> {
         }
     }
     let mut found = Vec::new();
+    // /proc/net/tcp is read in pieces while other tests open and close sockets, and the
+    // kernel may then list a socket twice: each inode counts once.
+    let mut seen = std::collections::HashSet::new();
     for table in ["tcp", "tcp6"] {
         let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
             // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-            if fields.len() < 10 || fields[3] != "0A" || !inodes.iter().any(|i| i == fields[9]) {
+            if fields.len() < 10
+                || fields[3] != "0A"
+                || !inodes.iter().any(|i| i == fields[9])
+                || !seen.insert(fields[9].to_string())
+            {
                 continue;
             }
             let (ip, port) = fields[1].split_once(':').unwrap();
@@ -81,36 +88,42 @@ fn ready_only_once_listening_and_stopping_on_sigterm() {
     assert_eq!(status.code(), Some(0), "exit after SIGTERM: {status}");
 }
 
-/// True while some thread of `pid` sits in a system call writing to a socket (write,
-/// sendto or sendmsg), as the daemon does when its notification cannot be queued.
-fn blocked_in_send(pid: i32) -> bool {
+/// The thread of `pid` that sits in a system call writing to a socket (write, sendto or
+/// sendmsg), as the daemon does when its notification cannot be queued, with the number of
+/// times that thread has gone to sleep. The count tells a new blocked send from the one the
+/// test has just released: a woken thread shows its old system call in /proc until it gets
+/// a CPU, but it can only block in a new one after sleeping once more.
+fn blocked_in_send(pid: i32) -> Option<(String, u64)> {
     // x86_64: write 1, sendto 44, sendmsg 46; aarch64: write 64, sendto 206, sendmsg 211.
     let send_calls: &[&str] = if cfg!(target_arch = "aarch64") {
         &["64", "206", "211"]
     } else {
         &["1", "44", "46"]
     };
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return false;
-    };
-    tasks.flatten().any(|task| {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    tasks.flatten().find_map(|task| {
+        // The count first: read after the system call it could belong to a later sleep.
+        let sleeps = std::fs::read_to_string(task.path().join("status"))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
         let text = match std::fs::read_to_string(task.path().join("syscall")) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 panic!("this test needs to read /proc/PID/task/TID/syscall of its child: {e}")
             }
-            Err(_) => return false, // the thread just ended
+            Err(_) => return None, // the thread just ended
         };
         let mut fields = text.split_whitespace();
-        let (Some(call), Some(fd)) = (fields.next(), fields.next()) else {
-            return false;
-        };
-        let Ok(fd) = u64::from_str_radix(fd.trim_start_matches("0x"), 16) else {
-            return false;
-        };
-        send_calls.contains(&call)
+        let (call, fd) = (fields.next()?, fields.next()?);
+        let fd = u64::from_str_radix(fd.trim_start_matches("0x"), 16).ok()?;
+        let on_socket = send_calls.contains(&call)
             && std::fs::read_link(format!("/proc/{pid}/fd/{fd}"))
-                .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"))
+                .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        on_socket.then(|| (task.file_name().to_string_lossy().into_owned(), sleeps))
     })
 }
 
@@ -125,6 +138,7 @@ fn ready_is_sent_only_after_the_port_is_bound() {
     let deadline = Instant::now() + DEADLINE;
     // `listening[k]`: the sockets it listened on while blocked in its k-th notification.
     let mut listening: Vec<Vec<SocketAddr>> = Vec::new();
+    let mut released = None;
     let started = |daemon: &Daemon| {
         daemon
             .stdout
@@ -133,9 +147,11 @@ fn ready_is_sent_only_after_the_port_is_bound() {
             .any(|l| l.starts_with("listening on "))
     };
     loop {
-        if blocked_in_send(pid) {
+        let blocked = blocked_in_send(pid);
+        if blocked.is_some() && blocked != released {
             listening.push(listening_sockets(pid));
             daemon.notify().recv_one(); // junk or not, this lets exactly one send through
+            released = blocked;
             continue;
         }
         // The daemon prints its address only after READY=1: then it has nothing more to send.
