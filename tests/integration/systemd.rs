@@ -226,36 +226,45 @@ fn free_port() -> u16 {
 #[test]
 fn socket_activation_serves_on_the_passed_sockets() {
     let temp = tempfile::tempdir().unwrap();
-    let (https, http) = (free_port(), free_port());
-    // systemd-socket-activate binds both, passes them named like the .socket units do, and
-    // starts the daemon on the first connection.
-    let mut child = KillOnDrop(
-        Command::new("systemd-socket-activate")
-            .args(["-l", &format!("127.0.0.1:{https}")])
-            .args(["-l", &format!("127.0.0.1:{http}")])
-            .args(["--fdname=https:http", BIN, "serve", "--data-dir"])
-            .arg(temp.path().join("data"))
-            .env_remove("NOTIFY_SOCKET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("systemd-socket-activate (package systemd) is needed"),
-    );
-    let stdout = Arc::new(Captured::default());
-    let stderr = Arc::new(Captured::default());
-    Captured::spawn_reader(child.0.stdout.take().unwrap(), stdout.clone());
-    Captured::spawn_reader(child.0.stderr.take().unwrap(), stderr.clone());
     let deadline = Instant::now() + DEADLINE;
-    for port in [https, http] {
-        let bound = stderr.wait_line(deadline, |line| {
-            (line.starts_with("Listening on") && line.contains(&format!(":{port} "))).then_some(())
-        });
-        assert!(
-            bound.is_some(),
-            "socket-activate did not bind {port}:\n{}",
-            stderr.text()
+    // A free port can be taken by a parallel test between our check and the activator's
+    // bind; then the activator exits with "Address already in use" and we pick again.
+    let mut attempts = 0;
+    let (mut child, stdout, stderr, https, http) = loop {
+        attempts += 1;
+        let (https, http) = (free_port(), free_port());
+        // systemd-socket-activate binds both, passes them named like the .socket units do,
+        // and starts the daemon on the first connection.
+        let mut child = KillOnDrop(
+            Command::new("systemd-socket-activate")
+                .args(["-l", &format!("127.0.0.1:{https}")])
+                .args(["-l", &format!("127.0.0.1:{http}")])
+                .args(["--fdname=https:http", BIN, "serve", "--data-dir"])
+                .arg(temp.path().join("data"))
+                .env_remove("NOTIFY_SOCKET")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("systemd-socket-activate (package systemd) is needed"),
         );
-    }
+        let stdout = Arc::new(Captured::default());
+        let stderr = Arc::new(Captured::default());
+        Captured::spawn_reader(child.0.stdout.take().unwrap(), stdout.clone());
+        Captured::spawn_reader(child.0.stderr.take().unwrap(), stderr.clone());
+        let unbound = [https, http].into_iter().find(|port| {
+            stderr
+                .wait_line(deadline, |line| {
+                    (line.starts_with("Listening on") && line.contains(&format!(":{port} ")))
+                        .then_some(())
+                })
+                .is_none()
+        });
+        match unbound {
+            None => break (child, stdout, stderr, https, http),
+            Some(_) if attempts < 5 && stderr.text().contains("Address already in use") => {}
+            Some(port) => panic!("socket-activate did not bind {port}:\n{}", stderr.text()),
+        }
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::builder()
