@@ -32,6 +32,7 @@ pub struct Config {
     pub audit: AuditConfig,
     pub attachments: AttachmentsConfig,
     pub lifecycle: LifecycleConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -171,6 +172,47 @@ impl Default for LifecycleConfig {
     }
 }
 
+/// Mail in (LMTP from the local MTA) and out (SMTP to a relay). See src/mail/.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// LMTP listener (ADDRESS:PORT) the local MTA delivers inbound mail to. Empty disables.
+    pub lmtp_listen: String,
+    /// The largest inbound message accepted, in bytes (headers and encoding included).
+    pub max_message_bytes: u64,
+    /// The mail domain of the helpdesk: Message-IDs and the default sender use it. Empty:
+    /// the host of `public_url`.
+    pub domain: String,
+    /// SMTP relay (HOST:PORT) for outgoing mail. Empty: mail is queued and kept until one
+    /// is configured.
+    pub relay: String,
+    /// How to speak to the relay: "starttls" (required), "tls" (implicit, port 465) or
+    /// "none" (only for a relay on this machine).
+    pub relay_security: String,
+    /// User name for the relay; empty sends without authentication. The password is read
+    /// from the systemd credential `smtp.password` or `relay_password_file`, never from here.
+    pub relay_username: String,
+    pub relay_password_file: PathBuf,
+    /// The sender of outgoing mail, e.g. "Support <support@example.com>". Empty:
+    /// `helpdesk@<domain>`.
+    pub from_address: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            lmtp_listen: String::new(),
+            max_message_bytes: 40 * 1024 * 1024,
+            domain: String::new(),
+            relay: String::new(),
+            relay_security: "starttls".into(),
+            relay_username: String::new(),
+            relay_password_file: PathBuf::new(),
+            from_address: String::new(),
+        }
+    }
+}
+
 /// The longest `audit.retention_days` accepted (100 years); anything longer is a typo.
 pub const MAX_AUDIT_RETENTION_DAYS: u32 = 36_500;
 
@@ -190,6 +232,7 @@ impl Default for Config {
             audit: AuditConfig::default(),
             attachments: AttachmentsConfig::default(),
             lifecycle: LifecycleConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -314,6 +357,24 @@ impl Config {
         self.attachments.max_bytes.min(self.http.max_body_bytes)
     }
 
+    /// `mail.lmtp_listen`, parsed (validated at load); `None` when inbound mail is off.
+    pub fn lmtp_listen(&self) -> Option<SocketAddr> {
+        self.mail.lmtp_listen.parse().ok()
+    }
+
+    /// `mail.domain`, or the host of `public_url`, or "localhost".
+    pub fn mail_domain(&self) -> String {
+        if !self.mail.domain.is_empty() {
+            return self.mail.domain.clone();
+        }
+        self.public_url
+            .strip_prefix("https://")
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .filter(|host| !host.is_empty())
+            .unwrap_or("localhost")
+            .to_string()
+    }
+
     pub fn redirect_listen(&self) -> Option<SocketAddr> {
         self.http.redirect_listen.parse().ok()
     }
@@ -411,6 +472,38 @@ impl Config {
                     "{} days: give 1 to {MAX_AUDIT_RETENTION_DAYS} (the trash and the spam quarantine must empty)",
                     self.lifecycle.trash_days
                 ),
+            ));
+        }
+        if !self.mail.lmtp_listen.is_empty() && self.mail.lmtp_listen.parse::<SocketAddr>().is_err()
+        {
+            return Err((
+                "mail.lmtp_listen",
+                format!(
+                    "`{}` is not an ADDRESS:PORT (or empty to disable)",
+                    self.mail.lmtp_listen
+                ),
+            ));
+        }
+        positive("mail.max_message_bytes", self.mail.max_message_bytes)?;
+        if !self.mail.from_address.is_empty()
+            && self
+                .mail
+                .from_address
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+        {
+            return Err((
+                "mail.from_address",
+                format!(
+                    "`{}` is not a mail address (e.g. \"Support <support@example.com>\")",
+                    self.mail.from_address
+                ),
+            ));
+        }
+        if !["starttls", "tls", "none"].contains(&self.mail.relay_security.as_str()) {
+            return Err((
+                "mail.relay_security",
+                format!("`{}`: give starttls, tls or none", self.mail.relay_security),
             ));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {

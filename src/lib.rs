@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod http;
 pub mod i18n;
 pub mod logging;
+pub mod mail;
 pub mod metrics;
 pub mod panel;
 pub mod portal;

@@ -474,7 +474,37 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 19,
         sql: SEARCH_BACKLOG,
     },
+    Migration {
+        version: 20,
+        sql: MAIL,
+    },
 ];
+
+/// Mail (src/mail/): the outbox of messages to send, and the inbound messages already
+/// taken, so that a message the MTA delivers twice (it lost our answer) is taken once.
+pub const MAIL: &str = r#"
+-- Outgoing mail, queued in the same commit as what caused it (an agent's reply, a login
+-- link, a transcript), so that nothing acknowledged is lost; deleted once the relay took it.
+CREATE TABLE mail_outbox (
+    id              INTEGER PRIMARY KEY,
+    ticket_id       INTEGER REFERENCES tickets(id) ON DELETE CASCADE,
+    recipient       TEXT NOT NULL,
+    message         BLOB NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX mail_outbox_due ON mail_outbox(next_attempt_at);
+
+-- Inbound messages taken, by Message-ID, kept a while (see mail::inbound).
+CREATE TABLE mail_received (
+    message_id  TEXT PRIMARY KEY,
+    ticket_id   INTEGER REFERENCES tickets(id) ON DELETE CASCADE,
+    received_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX mail_received_at ON mail_received(received_at);
+"#;
 
 /// Tickets whose search entry the next sweep rebuilds (`search::index_backlog`), instead of
 /// the commit that changed them: a live chat adds a message to its ticket every few

@@ -1,0 +1,43 @@
+//! Mail in and out.
+//!
+//! - Out: whatever causes a mail (an agent's reply, a portal login link, a chat transcript)
+//!   queues it in the account's `mail_outbox` in the same commit (`outbox::enqueue`), so an
+//!   acknowledged action never loses its mail; the relay task sends what is due and deletes
+//!   it once the relay took it.
+//! - In: the local MTA delivers over LMTP; each message becomes a ticket, or a reply on the
+//!   ticket it answers, and is acknowledged only once that is durably committed.
+//!
+//! Ticket codes travel in subjects (`[ACME-4F7K2]`) and in the Message-IDs we make
+//! (`<ACME-4F7K2.…@domain>`), so a customer's reply finds its ticket without any state
+//! kept per sent mail.
+
+pub mod outbox;
+
+use crate::config::Config;
+
+/// Who outgoing mail is from, and the domain of its Message-IDs: fixed by the configuration.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub from: lettre::message::Mailbox,
+    pub domain: String,
+}
+
+impl Identity {
+    /// From `mail.from_address` (validated at load), else `helpdesk@<mail domain>`.
+    pub fn from_config(config: &Config) -> Identity {
+        let domain = config.mail_domain();
+        let from = config
+            .mail
+            .from_address
+            .parse()
+            .ok()
+            .or_else(|| format!("helpdesk@{domain}").parse().ok())
+            .unwrap_or_else(|| {
+                lettre::message::Mailbox::new(
+                    None,
+                    lettre::Address::new("helpdesk", "localhost").expect("a valid address"),
+                )
+            });
+        Identity { from, domain }
+    }
+}
