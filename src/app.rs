@@ -29,6 +29,8 @@ pub struct App {
     pub spam: crate::spam::live::Filters,
     /// `http.trusted_proxies`, parsed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Outgoing mail's identity and the relay task's doorbell.
+    pub mail: crate::mail::MailHub,
 }
 
 #[derive(Clone)]

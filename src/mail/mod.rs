@@ -41,3 +41,25 @@ impl Identity {
         Identity { from, domain }
     }
 }
+
+/// The mail side of the shared state: who we send as, and the relay task's doorbell.
+pub struct MailHub {
+    pub identity: Identity,
+    /// Rung after a commit that queued mail, so the relay task sends it now rather than at
+    /// its next periodic look.
+    pub wakeup: tokio::sync::Notify,
+}
+
+impl MailHub {
+    pub fn new(config: &Config) -> MailHub {
+        MailHub {
+            identity: Identity::from_config(config),
+            wakeup: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Call after committing a transaction that used `outbox::enqueue`.
+    pub fn queued(&self) {
+        self.wakeup.notify_one();
+    }
+}

@@ -98,6 +98,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         allowlists: Default::default(),
         spam: Default::default(),
         trusted_proxies: config.trusted_proxies(),
+        mail: crate::mail::MailHub::new(&config),
     }));
 
     let limits = listener::Limits {
