@@ -40,3 +40,9 @@ chat-open-ticket = Tiket
 chat-no-others = Žádné další tikety.
 chat-ban = Zablokovat návštěvníka
 chat-ban-confirm = Zablokovat tohoto návštěvníka a jeho adresu na 30 dní a ukončit chat?
+
+# The transcript a visitor asks for by email at the end of a chat (src/chat/transcript.rs).
+chat-transcript-subject = Přepis vašeho chatu s { $account } [{ $code }]
+chat-transcript-intro = Zde je přepis vašeho chatu s { $account } (požadavek { $code }), jak jste si přáli.
+chat-transcript-outro = Chcete-li pokračovat, odpovězte na tento e-mail.
+chat-transcript-you = Vy

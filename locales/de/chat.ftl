@@ -40,3 +40,9 @@ chat-open-ticket = Ticket
 chat-no-others = Keine weiteren Tickets.
 chat-ban = Besucher sperren
 chat-ban-confirm = Diesen Besucher und seine Adresse für 30 Tage sperren und den Chat beenden?
+
+# The transcript a visitor asks for by email at the end of a chat (src/chat/transcript.rs).
+chat-transcript-subject = Protokoll Ihres Chats mit { $account } [{ $code }]
+chat-transcript-intro = Hier ist, wie gewünscht, das Protokoll Ihres Chats mit { $account } (Ticket { $code }).
+chat-transcript-outro = Um fortzufahren, antworten Sie auf diese E-Mail.
+chat-transcript-you = Sie

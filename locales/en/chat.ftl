@@ -40,3 +40,9 @@ chat-open-ticket = Ticket
 chat-no-others = No other tickets.
 chat-ban = Ban visitor
 chat-ban-confirm = Ban this visitor and their address for 30 days and end the chat?
+
+# The transcript a visitor asks for by email at the end of a chat (src/chat/transcript.rs).
+chat-transcript-subject = Transcript of your chat with { $account } [{ $code }]
+chat-transcript-intro = This is the transcript of your chat with { $account } (ticket { $code }), as you asked.
+chat-transcript-outro = To continue, reply to this email.
+chat-transcript-you = You

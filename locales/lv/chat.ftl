@@ -40,3 +40,9 @@ chat-open-ticket = Pieteikums
 chat-no-others = Citu pieteikumu nav.
 chat-ban = Bloķēt apmeklētāju
 chat-ban-confirm = Bloķēt šo apmeklētāju un viņa adresi uz 30 dienām un beigt tērzēšanu?
+
+# The transcript a visitor asks for by email at the end of a chat (src/chat/transcript.rs).
+chat-transcript-subject = Jūsu tērzēšanas ar { $account } atšifrējums [{ $code }]
+chat-transcript-intro = Šis ir jūsu tērzēšanas ar { $account } (pieteikums { $code }) atšifrējums, kā jūs lūdzāt.
+chat-transcript-outro = Lai turpinātu, atbildiet uz šo e-pastu.
+chat-transcript-you = Jūs

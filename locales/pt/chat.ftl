@@ -40,3 +40,9 @@ chat-open-ticket = Ticket
 chat-no-others = Não há outros tickets.
 chat-ban = Bloquear visitante
 chat-ban-confirm = Bloquear este visitante e o seu endereço durante 30 dias e terminar o chat?
+
+# The transcript a visitor asks for by email at the end of a chat (src/chat/transcript.rs).
+chat-transcript-subject = Transcrição do seu chat com { $account } [{ $code }]
+chat-transcript-intro = Esta é a transcrição do seu chat com { $account } (pedido { $code }), como pediu.
+chat-transcript-outro = Para continuar, responda a este e-mail.
+chat-transcript-you = Você

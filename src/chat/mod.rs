@@ -12,7 +12,8 @@
 //! agents), `handover.rs` (transfers, invitations, presence and limits in the database),
 //! `protocol.rs` (the JSON frames), `limits.rs` (rate limits),
 //! `visitor.rs` and `agent.rs` (one WebSocket connection each), `routes.rs` (the thin HTTP
-//! edge), `spam.rs` (where the spam filter judges a chat's first message).
+//! edge), `spam.rs` (where the spam filter judges a chat's first message), `transcript.rs`
+//! (the conversation mailed to the visitor on request).
 
 pub mod agent;
 pub mod bans;
@@ -33,6 +34,7 @@ pub mod routing;
 pub mod settings;
 pub mod spam;
 pub mod store;
+pub mod transcript;
 pub mod visitor;
 mod widget;
 
@@ -117,6 +119,14 @@ pub enum ChatError {
     Closed,
     #[error("{0}")]
     Refused(String),
+    /// A transcript of this chat was mailed moments ago (`transcript::TRANSCRIPT_EVERY`).
+    #[error(
+        "a transcript of this chat was sent a short while ago; you can ask again in {} minute(s)",
+        (wait_secs + 59) / 60
+    )]
+    TranscriptTooSoon { wait_secs: i64 },
+    #[error(transparent)]
+    Mail(#[from] crate::mail::outbox::OutboxError),
     #[error(transparent)]
     Ticket(#[from] TicketError),
     #[error(transparent)]
@@ -132,10 +142,22 @@ impl ChatError {
             ChatError::NotFound => "not_found",
             ChatError::Closed => "chat_closed",
             ChatError::Refused(_) => "refused",
+            ChatError::TranscriptTooSoon { .. } => "transcript_too_soon",
+            ChatError::Mail(_) => "internal",
             ChatError::Ticket(TicketError::Contact(ContactError::Store(_))) => "internal",
             ChatError::Ticket(TicketError::Invalid(_) | TicketError::Contact(_)) => "invalid",
             ChatError::Ticket(TicketError::NotFound(_)) => "not_found",
             ChatError::Ticket(_) | ChatError::Store(_) => "internal",
+        }
+    }
+
+    /// How long the client should wait before asking again, for refusals that pass.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            ChatError::TranscriptTooSoon { wait_secs } => {
+                Some(u64::try_from(*wait_secs).unwrap_or(0).max(1) * 1000)
+            }
+            _ => None,
         }
     }
 
@@ -162,3 +184,5 @@ impl From<ContactError> for ChatError {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transcript_tests;

@@ -2,9 +2,10 @@
 //! `/chat/ws`, over two plain HTTPS requests the widget falls back to.
 //!
 //! - `POST /chat/poll/send` {`token`?, `frame`} — one visitor frame (`start`, `resume`,
-//!   `message`, `typing`, `read`, `close`, `ping`); the bound ones carry the chat's resume
-//!   token. Answers {`frames`: [...]}, what the socket would have sent at once (`started`
-//!   and `ack`, `message_left`, `resumed`, `ack`; `availability` and `pong` for `ping`).
+//!   `message`, `typing`, `read`, `close`, `transcript`, `ping`); the bound ones carry the
+//!   chat's resume token. Answers {`frames`: [...]}, what the socket would have sent at once
+//!   (`started` and `ack`, `message_left`, `resumed`, `ack`, `transcript_queued`;
+//!   `availability` and `pong` for `ping`).
 //! - `POST /chat/poll/events` {`token`, `last_seq`} — the chat's events after `last_seq`
 //!   (and the queue place while it waits); with none yet, the request waits up to
 //!   `POLL_WAIT` for the next one or for the agent's typing.
@@ -33,7 +34,7 @@ use super::routes::in_service;
 use super::settings::{self, ChatSettings};
 use super::spam::judge_first_message;
 use super::store::{self, Closer, REPLAY_BATCH, Visitor};
-use super::{ChatError, Side, bans, offline};
+use super::{ChatError, Side, bans, offline, transcript};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::http::client_ip::client_ip;
@@ -289,6 +290,20 @@ async fn handle(
             let from = Side::Visitor;
             hub.publish(chat.id, Live::Read { from, seq });
             Ok(Vec::new())
+        }
+        VisitorFrame::Transcript => {
+            let chat = poll.chat(token).await?;
+            let limits = &poll.state.chat.limits;
+            limits
+                .message(&poll.account.id, &chat.visitor_id, &poll.ip, Instant::now())
+                .map_err(ApiError::rate_limited)?;
+            let sender = transcript::Sender {
+                identity: poll.state.mail.identity.clone(),
+                account_name: poll.account.name.clone(),
+            };
+            transcript::request(&poll.db, poll.now(), sender, chat.id).await?;
+            poll.state.mail.queued();
+            Ok(vec![ServerFrame::TranscriptQueued { chat: chat.id }.text()])
         }
         VisitorFrame::Close => {
             let chat = poll.chat(token).await?;

@@ -51,6 +51,8 @@ pub enum VisitorFrame {
         seq: i64,
     },
     Close,
+    /// Mail the conversation to the chat's contact (during the chat or after its end).
+    Transcript,
     Ping,
 }
 
@@ -237,6 +239,10 @@ pub enum ServerFrame<'a> {
     Presence {
         status: &'a str,
     },
+    /// The chat's transcript is queued for mailing to the visitor's address.
+    TranscriptQueued {
+        chat: i64,
+    },
     Pong,
     /// Something this connection sent was refused; `code` is stable, `message` for people.
     Error {
@@ -270,7 +276,12 @@ pub fn chat_error_text(error: &ChatError) -> String {
     if error.code() == "internal" {
         tracing::error!(error = %error, "chat operation failed");
     }
-    error_text(error.code(), &error.public_message())
+    ServerFrame::Error {
+        code: error.code(),
+        message: &error.public_message(),
+        retry_after_ms: error.retry_after_ms(),
+    }
+    .text()
 }
 
 /// Parses one text frame; the error is what to tell the client.

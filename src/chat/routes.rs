@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 
@@ -51,7 +51,12 @@ impl From<ChatError> for ApiError {
         match e {
             ChatError::Store(e) => ApiError::internal(e),
             ChatError::Ticket(e) => ApiError::internal(e),
+            ChatError::Mail(e) => ApiError::internal(e),
             ChatError::NotFound => ApiError::not_found(e.to_string()),
+            ChatError::TranscriptTooSoon { wait_secs } => ApiError {
+                retry_after: Some(u64::try_from(wait_secs).unwrap_or(0).max(1)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.code(), e.to_string())
+            },
             other => ApiError::unprocessable(other.code(), other.to_string()),
         }
     }

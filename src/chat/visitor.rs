@@ -16,7 +16,7 @@ use super::protocol::{ServerFrame, StartRequest, VisitorFrame, error_text};
 use super::settings::ChatSettings;
 use super::spam::judge_first_message;
 use super::store::{self, Closer, StartForm, Visitor};
-use super::{ChatError, Side, bans, offline};
+use super::{ChatError, Side, bans, offline, transcript};
 use crate::accounts::RoutedAccount;
 use crate::app::AppState;
 use crate::store::Database;
@@ -170,6 +170,7 @@ impl Connection {
             }
             (VisitorFrame::Read { seq }, true) => self.read(seq).await,
             (VisitorFrame::Close, true) => self.close().await,
+            (VisitorFrame::Transcript, true) => self.transcript().await,
         }
     }
 
@@ -409,6 +410,40 @@ impl Connection {
                 self.catch_up(chat).await
             }
             Ok(None) => self.out.refuse(&ChatError::Closed).await,
+            Err(e) => self.out.refuse(&e).await,
+        }
+    }
+
+    /// Mails the conversation to the chat's contact. The socket stays bound after the
+    /// chat's end, so this works during the chat and after it alike.
+    async fn transcript(&mut self) -> Flow {
+        let Some((chat, visitor)) = self.bound.as_ref().map(|b| (b.chat, b.visitor.clone())) else {
+            return Flow::Continue;
+        };
+        // Each request is a write job: a flood of them is limited like a flood of messages
+        // (the store's own once-per-window rule decides whether a mail goes out).
+        let limited = self.ctx.state.chat.limits.message(
+            &self.ctx.account.id,
+            &visitor,
+            &self.ctx.ip,
+            Instant::now(),
+        );
+        if let Err(wait) = limited {
+            return self.rate_limited(wait).await;
+        }
+        self.refused_in_a_row = 0;
+        let sender = transcript::Sender {
+            identity: self.ctx.state.mail.identity.clone(),
+            account_name: self.ctx.account.name.clone(),
+        };
+        let now = self.now();
+        match transcript::request(&self.ctx.db, now, sender, chat).await {
+            Ok(_) => {
+                self.ctx.state.mail.queued();
+                self.out
+                    .say(ServerFrame::TranscriptQueued { chat }.text())
+                    .await
+            }
             Err(e) => self.out.refuse(&e).await,
         }
     }
