@@ -18,6 +18,7 @@ mod chat_bans;
 mod chat_browser;
 mod chat_canned;
 mod chat_routing;
+mod chat_transcript;
 mod cli;
 mod config;
 mod desk;
