@@ -13,6 +13,7 @@ mod cli;
 mod files;
 mod notify;
 mod output;
+pub mod smtp_sink;
 
 use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
