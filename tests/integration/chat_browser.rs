@@ -296,6 +296,44 @@ async fn a_visitor_and_an_agent_chat_in_two_browsers() {
         thread,
         vec!["Where is my parcel?", "It left our warehouse", "Thank you!"]
     );
+
+    // The agent ends the chat; the widget offers the transcript by email. Pressed (from the
+    // keyboard's focus), it confirms in its status line and stays disabled.
+    agent.click("#chat-close").await;
+    wait_in_widget(&visitor, &text_has(".log", "The chat has ended"), "the end").await;
+    let button = "const b = [...root.querySelectorAll('button')]\
+                  .find(b => b.textContent === 'Email me the transcript');";
+    wait_in_widget(
+        &visitor,
+        &format!("{button} return !!b && !b.hidden && !b.disabled;"),
+        "the transcript button",
+    )
+    .await;
+    in_widget(
+        &visitor,
+        &format!("{button} b.focus(); b.click(); return true;"),
+    )
+    .await;
+    wait_in_widget(
+        &visitor,
+        &text_has("#hdk-transcript-note", "on its way to your email"),
+        "the transcript's confirmation",
+    )
+    .await;
+    let settled = in_widget(
+        &visitor,
+        &format!(
+            "{button} return [b.disabled, b.getAttribute('aria-describedby'),\
+             root.activeElement && root.activeElement.id,\
+             root.querySelector('#hdk-transcript-note').getAttribute('role')];"
+        ),
+    )
+    .await;
+    assert_eq!(
+        settled,
+        json!([true, "hdk-transcript-note", "hdk-transcript-note", "status"])
+    );
+    keep(&visitor, "visitor-transcript-queued").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,11 +9,11 @@ window.__hdkChat = true;
 var base = new URL(script.src);
 var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/chat/ws";
 var T = {
-  en: { open: "Chat with us", title: "Chat", close: "Close chat window", name: "Name", email: "Email", question: "Your question", start: "Start chat", send: "Send", message: "Type a message", typing: "The agent is typing…", joined: "{n} joined the chat", left: "{n} left the chat", closed: "The chat has ended.", waiting: "Waiting for an agent…", reconnecting: "Connection lost, reconnecting…", consent: "Please agree to start the chat.", end: "End chat", you: "You", queue: "You are number %n in the queue.", transferred: "You are being transferred to {n}…", offline: "No one is available right now. Leave your message and we will answer by email.", leave: "Send message", thanks: "Thank you. We received your message ({c}) and will answer by email." },
-  de: { open: "Chatten Sie mit uns", title: "Chat", close: "Chatfenster schließen", name: "Name", email: "E-Mail", question: "Ihre Frage", start: "Chat starten", send: "Senden", message: "Nachricht eingeben", typing: "Der Agent schreibt…", joined: "{n} ist dem Chat beigetreten", left: "{n} hat den Chat verlassen", closed: "Der Chat ist beendet.", waiting: "Warten auf einen Agenten…", reconnecting: "Verbindung verloren, neuer Versuch…", consent: "Bitte stimmen Sie zu, um den Chat zu starten.", end: "Chat beenden", you: "Sie", queue: "Sie sind Nummer %n in der Warteschlange.", transferred: "Sie werden an {n} weitergeleitet…", offline: "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre Nachricht, wir antworten per E-Mail.", leave: "Nachricht senden", thanks: "Danke. Wir haben Ihre Nachricht ({c}) erhalten und antworten per E-Mail." },
-  cs: { open: "Napište nám", title: "Chat", close: "Zavřít okno chatu", name: "Jméno", email: "E-mail", question: "Váš dotaz", start: "Zahájit chat", send: "Odeslat", message: "Napište zprávu", typing: "Operátor píše…", joined: "{n} se připojil(a) k chatu", left: "{n} opustil(a) chat", closed: "Chat byl ukončen.", waiting: "Čekáme na operátora…", reconnecting: "Spojení ztraceno, připojuji znovu…", consent: "Pro zahájení chatu prosím udělte souhlas.", end: "Ukončit chat", you: "Vy", queue: "Jste %n. ve frontě.", transferred: "Předáváme vás: {n}…", offline: "Nikdo teď není k dispozici. Zanechte nám zprávu a odpovíme e-mailem.", leave: "Odeslat zprávu", thanks: "Děkujeme. Vaši zprávu ({c}) jsme přijali a odpovíme e-mailem." },
-  pt: { open: "Fale connosco", title: "Chat", close: "Fechar a janela do chat", name: "Nome", email: "E-mail", question: "A sua pergunta", start: "Iniciar chat", send: "Enviar", message: "Escreva uma mensagem", typing: "O agente está a escrever…", joined: "{n} entrou no chat", left: "{n} saiu do chat", closed: "O chat terminou.", waiting: "À espera de um agente…", reconnecting: "Ligação perdida, a voltar a ligar…", consent: "Por favor, dê o seu consentimento para iniciar o chat.", end: "Terminar chat", you: "Você", queue: "Está na posição %n da fila.", transferred: "Está a ser transferido para {n}…", offline: "De momento ninguém está disponível. Deixe a sua mensagem e responderemos por e-mail.", leave: "Enviar mensagem", thanks: "Obrigado. Recebemos a sua mensagem ({c}) e responderemos por e-mail." },
-  lv: { open: "Tērzējiet ar mums", title: "Tērzēšana", close: "Aizvērt tērzēšanas logu", name: "Vārds", email: "E-pasts", question: "Jūsu jautājums", start: "Sākt tērzēšanu", send: "Sūtīt", message: "Rakstiet ziņu", typing: "Aģents raksta…", joined: "{n} pievienojās tērzēšanai", left: "{n} pameta tērzēšanu", closed: "Tērzēšana ir beigusies.", waiting: "Gaidām aģentu…", reconnecting: "Savienojums zaudēts, atjaunojam…", consent: "Lūdzu, piekrītiet, lai sāktu tērzēšanu.", end: "Beigt tērzēšanu", you: "Jūs", queue: "Jūs esat %n. rindā.", transferred: "Jūs tiekat nodots: {n}…", offline: "Pašlaik neviens nav pieejams. Atstājiet ziņu, un mēs atbildēsim pa e-pastu.", leave: "Sūtīt ziņu", thanks: "Paldies. Mēs saņēmām jūsu ziņu ({c}) un atbildēsim pa e-pastu." }
+  en: { open: "Chat with us", title: "Chat", close: "Close chat window", name: "Name", email: "Email", question: "Your question", start: "Start chat", send: "Send", message: "Type a message", typing: "The agent is typing…", joined: "{n} joined the chat", left: "{n} left the chat", closed: "The chat has ended.", waiting: "Waiting for an agent…", reconnecting: "Connection lost, reconnecting…", consent: "Please agree to start the chat.", end: "End chat", you: "You", queue: "You are number %n in the queue.", transferred: "You are being transferred to {n}…", offline: "No one is available right now. Leave your message and we will answer by email.", leave: "Send message", thanks: "Thank you. We received your message ({c}) and will answer by email.", transcript: "Email me the transcript", transcriptSent: "The transcript is on its way to your email.", transcriptWait: "A transcript was sent a moment ago. Please try again later.", transcriptNoEmail: "We have no email address to send the transcript to." },
+  de: { open: "Chatten Sie mit uns", title: "Chat", close: "Chatfenster schließen", name: "Name", email: "E-Mail", question: "Ihre Frage", start: "Chat starten", send: "Senden", message: "Nachricht eingeben", typing: "Der Agent schreibt…", joined: "{n} ist dem Chat beigetreten", left: "{n} hat den Chat verlassen", closed: "Der Chat ist beendet.", waiting: "Warten auf einen Agenten…", reconnecting: "Verbindung verloren, neuer Versuch…", consent: "Bitte stimmen Sie zu, um den Chat zu starten.", end: "Chat beenden", you: "Sie", queue: "Sie sind Nummer %n in der Warteschlange.", transferred: "Sie werden an {n} weitergeleitet…", offline: "Gerade ist niemand erreichbar. Hinterlassen Sie Ihre Nachricht, wir antworten per E-Mail.", leave: "Nachricht senden", thanks: "Danke. Wir haben Ihre Nachricht ({c}) erhalten und antworten per E-Mail.", transcript: "Protokoll per E-Mail senden", transcriptSent: "Das Protokoll ist auf dem Weg in Ihr Postfach.", transcriptWait: "Das Protokoll wurde gerade erst gesendet. Bitte versuchen Sie es später erneut.", transcriptNoEmail: "Wir haben keine E-Mail-Adresse, an die wir das Protokoll senden können." },
+  cs: { open: "Napište nám", title: "Chat", close: "Zavřít okno chatu", name: "Jméno", email: "E-mail", question: "Váš dotaz", start: "Zahájit chat", send: "Odeslat", message: "Napište zprávu", typing: "Operátor píše…", joined: "{n} se připojil(a) k chatu", left: "{n} opustil(a) chat", closed: "Chat byl ukončen.", waiting: "Čekáme na operátora…", reconnecting: "Spojení ztraceno, připojuji znovu…", consent: "Pro zahájení chatu prosím udělte souhlas.", end: "Ukončit chat", you: "Vy", queue: "Jste %n. ve frontě.", transferred: "Předáváme vás: {n}…", offline: "Nikdo teď není k dispozici. Zanechte nám zprávu a odpovíme e-mailem.", leave: "Odeslat zprávu", thanks: "Děkujeme. Vaši zprávu ({c}) jsme přijali a odpovíme e-mailem.", transcript: "Poslat přepis e-mailem", transcriptSent: "Přepis je na cestě do vaší e-mailové schránky.", transcriptWait: "Přepis byl právě odeslán. Zkuste to prosím později.", transcriptNoEmail: "Nemáme e-mailovou adresu, na kterou bychom přepis poslali." },
+  pt: { open: "Fale connosco", title: "Chat", close: "Fechar a janela do chat", name: "Nome", email: "E-mail", question: "A sua pergunta", start: "Iniciar chat", send: "Enviar", message: "Escreva uma mensagem", typing: "O agente está a escrever…", joined: "{n} entrou no chat", left: "{n} saiu do chat", closed: "O chat terminou.", waiting: "À espera de um agente…", reconnecting: "Ligação perdida, a voltar a ligar…", consent: "Por favor, dê o seu consentimento para iniciar o chat.", end: "Terminar chat", you: "Você", queue: "Está na posição %n da fila.", transferred: "Está a ser transferido para {n}…", offline: "De momento ninguém está disponível. Deixe a sua mensagem e responderemos por e-mail.", leave: "Enviar mensagem", thanks: "Obrigado. Recebemos a sua mensagem ({c}) e responderemos por e-mail.", transcript: "Enviar-me a transcrição por e-mail", transcriptSent: "A transcrição está a caminho do seu e-mail.", transcriptWait: "A transcrição foi enviada há pouco. Tente novamente mais tarde.", transcriptNoEmail: "Não temos um endereço de e-mail para enviar a transcrição." },
+  lv: { open: "Tērzējiet ar mums", title: "Tērzēšana", close: "Aizvērt tērzēšanas logu", name: "Vārds", email: "E-pasts", question: "Jūsu jautājums", start: "Sākt tērzēšanu", send: "Sūtīt", message: "Rakstiet ziņu", typing: "Aģents raksta…", joined: "{n} pievienojās tērzēšanai", left: "{n} pameta tērzēšanu", closed: "Tērzēšana ir beigusies.", waiting: "Gaidām aģentu…", reconnecting: "Savienojums zaudēts, atjaunojam…", consent: "Lūdzu, piekrītiet, lai sāktu tērzēšanu.", end: "Beigt tērzēšanu", you: "Jūs", queue: "Jūs esat %n. rindā.", transferred: "Jūs tiekat nodots: {n}…", offline: "Pašlaik neviens nav pieejams. Atstājiet ziņu, un mēs atbildēsim pa e-pastu.", leave: "Sūtīt ziņu", thanks: "Paldies. Mēs saņēmām jūsu ziņu ({c}) un atbildēsim pa e-pastu.", transcript: "Nosūtīt atšifrējumu pa e-pastu", transcriptSent: "Atšifrējums ir ceļā uz jūsu e-pastu.", transcriptWait: "Atšifrējums tikko tika nosūtīts. Lūdzu, mēģiniet vēlāk.", transcriptNoEmail: "Mums nav e-pasta adreses, uz kuru nosūtīt atšifrējumu." }
 };
 var lang = ((script.getAttribute("data-locale") || navigator.language || "en").toLowerCase().split(/[-_]/)[0]);
 if (!T[lang]) lang = "en";
@@ -47,7 +47,7 @@ var root = host.attachShadow({ mode: "open" });
 var side = cfg.position === "left" ? "left" : "right";
 var style = el("style");
 style.textContent =
-  ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}" +
+  ":host{all:initial}*{box-sizing:border-box;font:14px/1.4 system-ui,sans-serif}[hidden]{display:none!important}p:focus{outline:none}" +
   ".btn{position:fixed;bottom:20px;" + side + ":20px;z-index:2147483000;border:0;border-radius:24px;padding:12px 18px;background:" + cfg.color + ";color:#fff;cursor:pointer;box-shadow:0 2px 8px #0004}" +
   ".btn:focus-visible,button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
   ".panel{position:fixed;bottom:80px;" + side + ":20px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);height:480px;max-height:calc(100vh - 100px);display:flex;flex-direction:column;background:#fff;color:#111;border-radius:10px;box-shadow:0 4px 24px #0005;overflow:hidden}" +
@@ -61,7 +61,7 @@ style.textContent =
   ".m{max-width:80%;padding:7px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
   ".visitor{align-self:flex-end;background:" + cfg.color + ";color:#fff}.agent{align-self:flex-start;background:#eee}.pending{opacity:.6}" +
   ".note{align-self:center;color:#555;font-size:12px}.status{min-height:18px;padding:0 10px;color:#555;font-size:12px}" +
-  ".compose{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}.compose textarea{min-height:38px;height:38px}.err{color:#b00020}";
+  ".primary[disabled]{opacity:.6;cursor:default}.compose{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}.compose textarea{min-height:38px;height:38px}.err{color:#b00020}";
 root.appendChild(style);
 
 var button = el("button", { class: "btn", type: "button", "aria-expanded": "false", "aria-controls": "hdk-panel" }, t.open);
@@ -127,6 +127,25 @@ convo.appendChild(log);
 convo.appendChild(status);
 convo.appendChild(compose);
 convo.appendChild(endBtn);
+/* At the end: the conversation by email, once (the server mails at most one per chat
+   every few minutes; the button says so by staying disabled). */
+var transcriptNote = el("p", { id: "hdk-transcript-note", class: "status", role: "status", tabindex: "-1" });
+var transcriptBtn = el("button", { type: "button", class: "primary", "aria-describedby": "hdk-transcript-note" }, t.transcript);
+transcriptBtn.style.margin = "0 8px 8px";
+transcriptNote.style.margin = "0";
+transcriptBtn.hidden = true;
+var transcriptPending = false, transcriptQueued = false;
+function transcriptDone(text, done) {
+  transcriptPending = false;
+  transcriptNote.textContent = text;
+  /* A disabled button drops the focus: keep a keyboard user where the answer is. */
+  if (done && root.activeElement === transcriptBtn) transcriptNote.focus();
+  transcriptBtn.disabled = done;
+  transcriptBtn.removeAttribute("aria-disabled");
+  if (done) { state.transcript = state.chat; save(); }
+}
+convo.appendChild(transcriptBtn);
+convo.appendChild(transcriptNote);
 panel.appendChild(form);
 panel.appendChild(convo);
 
@@ -184,6 +203,8 @@ function render(ev) {
     state.closed = true;
     compose.hidden = true;
     endBtn.hidden = true;
+    transcriptBtn.hidden = false;
+    if (state.transcript && state.transcript === state.chat) transcriptDone(t.transcriptSent, true);
   }
   save();
 }
@@ -240,6 +261,7 @@ function opened() {
   if (state.token) {
     send({ type: "resume", token: state.token, last_seq: lastSeq });
     (state.pending || []).forEach(function (p) { send({ type: "message", client_id: p.client_id, body: p.body }); });
+    if (transcriptQueued) { transcriptQueued = false; send({ type: "transcript" }); }
   } else if (startFrame) {
     send(startFrame);
   } else if (polling) {
@@ -268,6 +290,11 @@ function handle(f) {
     status.textContent = t.waiting + " " + t.queue.replace("%n", f.position);
   } else if (f.type === "typing") {
     status.textContent = f.on ? t.typing : "";
+  } else if (f.type === "transcript_queued") {
+    transcriptDone(t.transcriptSent, true);
+  } else if (f.type === "error" && transcriptPending) {
+    if (f.code === "transcript_too_soon") transcriptDone(t.transcriptWait, true);
+    else transcriptDone(f.code === "no_email" ? t.transcriptNoEmail : f.message, false);
   } else if (f.type === "error") {
     if (!state.token) { formError.textContent = f.code === "consent_required" ? t.consent : f.message; startFrame = null; }
     else if (f.code === "not_found") { state = { visitor: state.visitor }; save(); location.reload(); }
@@ -291,6 +318,7 @@ function connect() {
   ws.onclose = function () {
     if (!wasOpen && ++socketFailures >= 2) { polling = true; opened(); return; }
     if (!state.token && !startFrame) return;
+    if (transcriptPending) transcriptDone("", false);
     if (state.closed) return;
     status.textContent = t.reconnecting;
     retry = Math.min(retry + 1, 6);
@@ -337,6 +365,17 @@ compose.addEventListener("submit", function (e) {
   if (typingOn) { typingOn = false; send({ type: "typing", on: false }); }
 });
 endBtn.addEventListener("click", function () { send({ type: "close" }); });
+transcriptBtn.addEventListener("click", function () {
+  if (transcriptPending) return;
+  transcriptPending = true;
+  /* aria-disabled, not disabled, while it is asked: a disabled button would drop the
+     focus before the answer could move it to the confirmation. */
+  transcriptBtn.setAttribute("aria-disabled", "true");
+  /* The socket may have dropped after the end (nothing reconnects a closed chat): open
+     it again; `opened` resumes and the request goes out after it. */
+  if (!polling && !(ws && ws.readyState === 1)) { transcriptQueued = true; connect(); return; }
+  send({ type: "transcript" });
+});
 
 if (state.token && !state.closed) showConversation();
 (document.body || document.documentElement).appendChild(host);
