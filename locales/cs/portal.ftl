@@ -55,6 +55,9 @@ portal-link-submit = Přihlásit se
 portal-link-invalid-title = Tento odkaz nefunguje
 portal-link-invalid = Odkaz pro přihlášení už byl použit, vypršel nebo není úplný.
 portal-link-again = Požádat o nový odkaz
+portal-link-mail-subject = Váš odkaz pro přihlášení do { $account }
+portal-link-mail-intro = Dobrý den, požádali jste o přihlášení do { $account }. Otevřete tento odkaz do 30 minut; funguje jednou:
+portal-link-mail-outro = Pokud jste o něj nežádali, tento e-mail ignorujte: bez odkazu se nic nestane.
 
 ## Requests
 portal-requests-title = Moje požadavky

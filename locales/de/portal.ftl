@@ -53,6 +53,9 @@ portal-link-submit = Anmelden
 portal-link-invalid-title = Dieser Link funktioniert nicht
 portal-link-invalid = Der Anmeldelink wurde bereits verwendet, ist abgelaufen oder ist unvollständig.
 portal-link-again = Neuen Link anfordern
+portal-link-mail-subject = Ihr Anmeldelink für { $account }
+portal-link-mail-intro = Guten Tag, Sie möchten sich bei { $account } anmelden. Öffnen Sie diesen Link innerhalb von 30 Minuten; er funktioniert einmal:
+portal-link-mail-outro = Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese E-Mail: Ohne den Link geschieht nichts.
 
 ## Requests
 portal-requests-title = Meine Anfragen

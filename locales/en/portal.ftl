@@ -51,6 +51,9 @@ portal-link-submit = Sign in
 portal-link-invalid-title = This link does not work
 portal-link-invalid = The sign-in link was already used, has expired or is incomplete.
 portal-link-again = Ask for a new link
+portal-link-mail-subject = Your sign-in link for { $account }
+portal-link-mail-intro = Hello, you asked to sign in to { $account }. Open this link within 30 minutes to sign in; it works once:
+portal-link-mail-outro = If you did not ask for it, ignore this email: nothing happens without the link.
 
 ## Requests
 portal-requests-title = My requests

@@ -54,6 +54,9 @@ portal-link-submit = Pierakstīties
 portal-link-invalid-title = Šī saite nedarbojas
 portal-link-invalid = Pierakstīšanās saite jau ir izmantota, tās derīgums ir beidzies, vai arī tā nav pilnīga.
 portal-link-again = Pieprasīt jaunu saiti
+portal-link-mail-subject = Jūsu pieteikšanās saite { $account }
+portal-link-mail-intro = Labdien, jūs lūdzāt pieteikties { $account }. Atveriet šo saiti 30 minūšu laikā; tā darbojas vienu reizi:
+portal-link-mail-outro = Ja jūs to nelūdzāt, neņemiet vērā šo e-pastu: bez saites nekas nenotiks.
 
 ## Requests
 portal-requests-title = Mani pieteikumi

@@ -54,6 +54,9 @@ portal-link-submit = Iniciar sessão
 portal-link-invalid-title = Este link não funciona
 portal-link-invalid = O link de início de sessão já foi utilizado, expirou ou está incompleto.
 portal-link-again = Pedir um novo link
+portal-link-mail-subject = O seu link de acesso a { $account }
+portal-link-mail-intro = Olá, pediu para entrar em { $account }. Abra este link dentro de 30 minutos; funciona uma vez:
+portal-link-mail-outro = Se não o pediu, ignore este email: sem o link nada acontece.
 
 ## Requests
 portal-requests-title = Os meus pedidos

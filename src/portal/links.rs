@@ -1,7 +1,8 @@
 //! One-time sign-in links of the customer portal: 256 random bits, only their SHA-256
 //! stored, valid 30 minutes, spent by the first sign-in (the row is deleted). A link is
 //! made only for an email that belongs to a contact of the account; the caller answers
-//! the same whether or not one was made.
+//! the same whether or not one was made. The mail that carries the link is queued in the
+//! commit that makes it.
 
 use rusqlite::{OptionalExtension, params};
 use zeroize::Zeroizing;
@@ -9,6 +10,8 @@ use zeroize::Zeroizing;
 use super::sessions::{self, PortalSession, digest, random_hex};
 use crate::audit;
 use crate::contacts;
+use crate::mail::Identity;
+use crate::mail::outbox::{self, OutboxError, Outgoing};
 use crate::store::{Database, StoreError};
 
 pub const VALID_SECS: i64 = 30 * 60;
@@ -22,15 +25,53 @@ pub struct Issued {
     pub token: Zeroizing<String>,
 }
 
+/// The mail that carries a link, in the customer's language: the link goes between
+/// `intro` and `outro`.
+pub struct LinkMail {
+    pub identity: Identity,
+    /// `https://host` the customer asked on; the link is `{base}/portal/login?token=…`.
+    pub base: String,
+    pub subject: String,
+    pub intro: String,
+    pub outro: String,
+}
+
+impl LinkMail {
+    fn outgoing(&self, to: lettre::Address, token: &str) -> Outgoing {
+        Outgoing {
+            ticket: None,
+            to: lettre::message::Mailbox::new(None, to),
+            subject: self.subject.clone(),
+            text: format!(
+                "{}\n\n{}/portal/login?token={token}\n\n{}\n",
+                self.intro, self.base, self.outro
+            ),
+            references: Vec::new(),
+            // No person wrote it: vacation responders must not answer it (RFC 3834).
+            automatic: true,
+        }
+    }
+}
+
 /// Makes a sign-in link for the contact with `email`, if there is one, and records
-/// `portal.link_issued` (without the token) in the audit log, in one commit.
+/// `portal.link_issued` (without the token) in the audit log, in one commit; with `mail`,
+/// the mail carrying the link to `email` is queued in that commit too.
 pub async fn issue(
     db: &Database,
     now: i64,
     email: &str,
     ip: &str,
+    mail: Option<LinkMail>,
 ) -> Result<Option<Issued>, StoreError> {
     let (email, ip) = (email.trim().to_string(), ip.to_string());
+    // An address a contact has but lettre refuses could never receive the link.
+    let to = match &mail {
+        Some(_) => match email.parse::<lettre::Address>() {
+            Ok(to) => Some(to),
+            Err(_) => return Ok(None),
+        },
+        None => None,
+    };
     db.write(move |conn| -> Result<Option<Issued>, StoreError> {
         conn.prepare_cached("DELETE FROM portal_login_links WHERE expires_at <= ?1")?
             .execute([now])?;
@@ -54,6 +95,16 @@ pub async fn issue(
             detail: "",
         };
         audit::record(conn, &entry)?;
+        if let (Some(mail), Some(to)) = (&mail, to) {
+            outbox::enqueue(conn, now, &mail.identity, &mail.outgoing(to, &token)).map_err(
+                |e| match e {
+                    OutboxError::Store(e) => StoreError::from(e),
+                    OutboxError::Build(e) => {
+                        StoreError::Invariant(format!("the sign-in link's mail: {e}"))
+                    }
+                },
+            )?;
+        }
         Ok(Some(Issued { contact_id, token }))
     })
     .await

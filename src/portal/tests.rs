@@ -36,7 +36,7 @@ async fn count(db: &Database, sql: &'static str) -> i64 {
 async fn links_are_made_only_for_contacts_and_work_once() {
     let (_dir, db, _) = account_with_agent().await;
     assert!(
-        links::issue(&db, 100, "nobody@x.example", "192.0.2.1")
+        links::issue(&db, 100, "nobody@x.example", "192.0.2.1", None)
             .await
             .unwrap()
             .is_none()
@@ -51,7 +51,7 @@ async fn links_are_made_only_for_contacts_and_work_once() {
     )
     .await
     .unwrap();
-    let issued = links::issue(&db, 100, " CARA@x.example ", "192.0.2.1")
+    let issued = links::issue(&db, 100, " CARA@x.example ", "192.0.2.1", None)
         .await
         .unwrap()
         .expect("a contact has this email");
@@ -107,7 +107,7 @@ async fn links_are_made_only_for_contacts_and_work_once() {
     assert!(found.csrf_matches(session.csrf_token()) && !found.csrf_matches(""));
 
     // Thirty minutes, then the link is dead.
-    let late = links::issue(&db, 1_000, "cara@x.example", "")
+    let late = links::issue(&db, 1_000, "cara@x.example", "", None)
         .await
         .unwrap()
         .unwrap();
@@ -330,4 +330,57 @@ async fn customers_see_and_answer_only_their_own_tickets_without_notes() {
             .is_empty()
     );
     assert!(tickets::get_for_contact(&db, me, mine.id).await.is_err());
+}
+
+#[tokio::test]
+async fn a_link_is_mailed_in_its_commit_and_no_mail_goes_to_an_unknown_email() {
+    let (_dir, db, _) = account_with_agent().await;
+    let mail = || links::LinkMail {
+        identity: crate::mail::Identity {
+            from: "Acme Support <support@acme.example>".parse().unwrap(),
+            domain: "desk.acme.example".into(),
+        },
+        base: "https://desk.acme.example".into(),
+        subject: "Your sign-in link".into(),
+        intro: "Open this link:".into(),
+        outro: "Or ignore this mail.".into(),
+    };
+    let none = links::issue(&db, 100, "nobody@x.example", "", Some(mail()));
+    assert!(none.await.unwrap().is_none());
+    assert_eq!(count(&db, "SELECT count(*) FROM mail_outbox").await, 0);
+
+    tickets::create_by_contact(
+        &db,
+        100,
+        "acme",
+        web_ticket("cara@x.example", "Hi"),
+        "",
+        None,
+    )
+    .await
+    .unwrap();
+    let issued = links::issue(&db, 100, "cara@x.example", "", Some(mail()))
+        .await
+        .unwrap()
+        .unwrap();
+    let (recipient, raw): (String, Vec<u8>) = db
+        .read(|conn| -> Result<_, StoreError> {
+            Ok(conn.query_row(
+                "SELECT recipient, message FROM mail_outbox WHERE ticket_id IS NULL",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(recipient, "cara@x.example");
+    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(message.subject(), Some("Your sign-in link"));
+    assert!(message.header("Auto-Submitted").is_some());
+    let text = message.body_text(0).unwrap().replace("\r\n", "\n");
+    let link = format!(
+        "\nhttps://desk.acme.example/portal/login?token={}\n",
+        issued.token.as_str()
+    );
+    assert!(text.contains(&link), "{text}");
 }
