@@ -13,6 +13,7 @@ packages=(
   openssl curl                # TLS checks from outside
   lintian systemd             # package lint, systemd-analyze verify/security
   adduser                     # the package's postinst on systems without systemd-sysusers
+  swaks                       # inbound mail tests speak LMTP to the daemon with it
   chromium chromium-driver    # browser tests: headless Chromium through ChromeDriver (under CI
                               # they fail rather than skip without it)
 )

@@ -51,18 +51,7 @@ impl AccountDirectory {
 
     /// The account a request for `host` (as sent in `Host`/`:authority`, port allowed) reaches.
     pub async fn resolve(&self, host: Option<&str>) -> Result<Option<RoutedAccount>, StoreError> {
-        // Inline, not on a blocking thread: `data_version` reads the WAL index in shared
-        // memory (no file I/O), and a reload happens only after the CLI changed accounts.
-        let snapshot = {
-            let mut state = self
-                .state
-                .lock()
-                .map_err(|_| StoreError::Invariant("account directory lock poisoned".into()))?;
-            if state.probe.changed()? {
-                state.snapshot = Arc::new(load(state.probe.connection())?);
-            }
-            state.snapshot.clone()
-        };
+        let snapshot = self.snapshot()?;
         if let [only] = snapshot.routable.as_slice() {
             return Ok(Some(only.clone()));
         }
@@ -70,6 +59,29 @@ impl AccountDirectory {
             return Ok(None);
         };
         Ok(snapshot.by_host.get(&host.to_ascii_lowercase()).cloned())
+    }
+
+    /// The routable account with this slug (inbound mail names accounts by slug).
+    pub fn by_slug(&self, slug: &str) -> Result<Option<RoutedAccount>, StoreError> {
+        let snapshot = self.snapshot()?;
+        Ok(snapshot
+            .routable
+            .iter()
+            .find(|a| a.slug.eq_ignore_ascii_case(slug))
+            .cloned())
+    }
+
+    fn snapshot(&self) -> Result<Arc<Snapshot>, StoreError> {
+        // Inline, not on a blocking thread: `data_version` reads the WAL index in shared
+        // memory (no file I/O), and a reload happens only after the CLI changed accounts.
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Invariant("account directory lock poisoned".into()))?;
+        if state.probe.changed()? {
+            state.snapshot = Arc::new(load(state.probe.connection())?);
+        }
+        Ok(state.snapshot.clone())
     }
 }
 

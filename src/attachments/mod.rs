@@ -374,17 +374,31 @@ pub async fn store(db: &Database, now: i64, upload: Upload) -> Result<Attachment
     if upload.bytes.is_empty() {
         return Err(AttachmentError::Empty);
     }
-    let prepared = tokio::task::spawn_blocking(move || {
-        let sha256 = hex::encode(Sha256::digest(&upload.bytes));
-        let content_type = sniff(&upload.bytes);
-        let filename = filename_or_default(upload.filename.as_deref(), &upload.bytes);
-        (upload, sha256, content_type, filename)
-    })
-    .await
-    .map_err(|_| StoreError::Invariant("hashing an attachment panicked".into()))?;
-    let (upload, sha256, content_type, filename) = prepared;
-    db.write(move |conn| insert(conn, now, &upload, &sha256, content_type, &filename))
+    let prepared = tokio::task::spawn_blocking(move || Prepared::new(upload))
         .await
+        .map_err(|_| StoreError::Invariant("hashing an attachment panicked".into()))?;
+    db.write(move |conn| insert(conn, now, &prepared)).await
+}
+
+/// An upload with what storing it needs computed first, off the writer: its SHA-256, the
+/// sniffed type, and the file name to keep.
+pub(crate) struct Prepared {
+    pub upload: Upload,
+    sha256: String,
+    content_type: &'static str,
+    filename: String,
+}
+
+impl Prepared {
+    /// CPU work (hashing); call it on a blocking thread.
+    pub(crate) fn new(upload: Upload) -> Prepared {
+        Prepared {
+            sha256: hex::encode(Sha256::digest(&upload.bytes)),
+            content_type: sniff(&upload.bytes),
+            filename: filename_or_default(upload.filename.as_deref(), &upload.bytes),
+            upload,
+        }
+    }
 }
 
 /// Writes an agent's message and its files (each `Upload` names the ticket; its message is
@@ -404,15 +418,7 @@ pub async fn store_with_message(
         return Err(AttachmentError::Empty);
     }
     let prepared = tokio::task::spawn_blocking(move || {
-        uploads
-            .into_iter()
-            .map(|upload| {
-                let sha256 = hex::encode(Sha256::digest(&upload.bytes));
-                let content_type = sniff(&upload.bytes);
-                let filename = filename_or_default(upload.filename.as_deref(), &upload.bytes);
-                (upload, sha256, content_type, filename)
-            })
-            .collect::<Vec<_>>()
+        uploads.into_iter().map(Prepared::new).collect::<Vec<_>>()
     })
     .await
     .map_err(|_| StoreError::Invariant("hashing attachments panicked".into()))?;
@@ -428,10 +434,10 @@ pub async fn store_with_message(
         )?;
         let stored = prepared
             .into_iter()
-            .map(|(mut upload, sha256, content_type, filename)| {
-                upload.ticket_id = ticket_id;
-                upload.message_id = Some(written.id);
-                insert(conn, now, &upload, &sha256, content_type, &filename)
+            .map(|mut prepared| {
+                prepared.upload.ticket_id = ticket_id;
+                prepared.upload.message_id = Some(written.id);
+                insert(conn, now, &prepared)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok((written, stored))
@@ -440,14 +446,17 @@ pub async fn store_with_message(
 }
 
 /// In the write transaction: the row, then the chunks.
-fn insert(
+pub(crate) fn insert(
     conn: &Connection,
     now: i64,
-    upload: &Upload,
-    sha256: &str,
-    content_type: &str,
-    filename: &str,
+    prepared: &Prepared,
 ) -> Result<Attachment, AttachmentError> {
+    let Prepared {
+        upload,
+        sha256,
+        content_type,
+        filename,
+    } = prepared;
     let started = std::time::Instant::now();
     let ticket_exists = conn
         .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
@@ -1114,19 +1123,14 @@ mod tests {
             let bytes = random_bytes(25 * 1024 * 1024);
             // Measured around the write alone (hashing and sniffing happen before it).
             let started = std::time::Instant::now();
-            let (sha, content_type, filename) = (
-                hex::encode(Sha256::digest(&bytes)),
-                sniff(&bytes),
-                "big.bin".to_string(),
-            );
+            let prepared = Prepared::new(upload(ticket_id, bytes, agent.id));
             let hashing = started.elapsed();
-            let up = upload(ticket_id, bytes, agent.id);
             let writing = std::time::Instant::now();
             let db2 = db.clone();
             let big = tokio::spawn(async move {
                 db2.write(move |conn| {
                     let inserting = std::time::Instant::now();
-                    insert(conn, round, &up, &sha, content_type, &filename)?;
+                    insert(conn, round, &prepared)?;
                     Ok::<_, AttachmentError>(inserting.elapsed())
                 })
                 .await

@@ -134,6 +134,19 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         None => None,
     };
 
+    // Inbound mail, bound before READY=1 like the web ports: a taken port stops the start.
+    if let Some(addr) = config.lmtp_listen() {
+        let lmtp = crate::mail::lmtp::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        println!("lmtp listening on {}", lmtp.local_addr()?);
+        servers.spawn(crate::mail::lmtp::serve(
+            state.clone(),
+            lmtp,
+            stopped.clone(),
+        ));
+    }
+
     let base = app::public_base(&config, https_addr);
     announce_setup_link(&store, clock.as_ref(), &first, &base).await?;
     systemd::ready(&format!("serving https on {https_addr}"));

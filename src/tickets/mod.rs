@@ -4,7 +4,7 @@
 //! `ticket_events` with who and when; trash is a status (permanent deletion belongs to
 //! the privacy tools).
 
-mod code;
+pub mod code;
 pub mod departments;
 pub mod purge;
 pub mod routes;
@@ -22,8 +22,8 @@ pub use store::{
     list_for_contact, update,
 };
 pub(crate) use store::{
-    CheckedPatch, Reindex, VISIBLE, checked_message, insert_message, load, present,
-    record_addition, restricted, update_in, visible,
+    Arrival, CheckedPatch, CheckedTicket, Reindex, VISIBLE, checked_message, insert_in,
+    insert_message, load, present, record_addition, restricted, update_in, visible,
 };
 
 macro_rules! text_enum {

@@ -371,9 +371,9 @@ pub async fn create_judged(
 
 /// How a ticket arrived: the address of a contact who wrote it themselves, and what the
 /// spam filter said.
-struct Arrival {
-    ip: Option<String>,
-    spam_check: Option<SpamCheck>,
+pub(crate) struct Arrival {
+    pub ip: Option<String>,
+    pub spam_check: Option<SpamCheck>,
 }
 
 /// Creates a ticket its contact writes themselves (the web form): the contact, found or
@@ -405,64 +405,118 @@ async fn insert(
     idempotency: Option<Idempotency>,
     arrival: Arrival,
 ) -> Result<(Ticket, bool), TicketError> {
-    let subject = subject(&new.subject)?;
-    let message = body(&new.message)?;
-    let tags = tags(&new.tags)?;
-    let custom = custom(&new.custom)?;
-    let prefix = code::prefix(account_slug);
+    let checked = CheckedTicket::new(account_slug, new)?;
     // The answer is read inside the write transaction: the rows are in the writer's cache,
     // and a second hand-off to a reader thread would cost more than the read itself.
-    db.write(move |conn| -> Result<(Ticket, bool), TicketError> {
-            if let Some(idem) = &idempotency {
-                if let Some(id) = replayed(conn, idem)? {
-                    return Ok((load(conn, id, true)?.ok_or(TicketError::NotFound(id))?, true));
-                }
-            }
-            if let Some(user) = new.assignee_id {
-                check_user(conn, user)?;
-            }
-            if let Some(department) = new.department_id {
-                check_department(conn, department)?;
-            }
-            let contact = contacts::find_or_create_by_email(conn, &new.contact.email, &new.contact.name, now)?;
-            let actor = actor.unwrap_or(Actor::Contact(contact));
-            if let Some(ip) = &arrival.ip {
-                contacts::note_sighting(conn, contact, "ip", ip, now)?;
-            }
-            let spam_check = arrival.spam_check;
-            let status = match spam_check {
-                Some(check) if check.verdict == "spam" => Status::Spam,
-                _ => Status::New,
-            };
-            let priority = new.priority.unwrap_or(Priority::Normal);
-            let id = loop {
-                let code = code::generate(&prefix);
-                let inserted = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO tickets (code, subject, contact_id, channel, status, priority, department_id, assignee_id, custom, created_at, updated_at, spam_verdict, spam_score)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
-                )?
-                .execute(params![code, subject, contact, new.channel.as_str(), status.as_str(), priority.as_str(), new.department_id, new.assignee_id, custom, now, spam_check.map(|c| c.verdict), spam_check.map(|c| c.score)])?;
-                if inserted == 1 {
-                    break conn.last_insert_rowid();
-                }
-            };
-            conn.prepare_cached(
-                "INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (?1, 'customer', ?2, ?3, ?4)",
-            )?
-            .execute(params![id, contact, message, now])?;
-            crate::search::queue_ticket(conn, id)?;
-            set_tags(conn, id, &tags)?;
-            event(conn, id, now, actor, "created", None, Some(new.channel.as_str()))?;
-            if let Some(check) = spam_check.filter(|c| c.verdict != "ham") {
-                let said = format!("{} {:.2}", check.verdict, check.score);
-                event(conn, id, now, Actor::System, "spam_filter", None, Some(&said))?;
-            }
-            if let Some(idem) = &idempotency {
-                remember(conn, idem, id, now)?;
-            }
-            Ok((load(conn, id, true)?.ok_or(TicketError::NotFound(id))?, false))
+    db.write(move |conn| {
+        let (id, replayed) = insert_in(conn, now, &checked, actor, idempotency.as_ref(), &arrival)?;
+        Ok((
+            load(conn, id, true)?.ok_or(TicketError::NotFound(id))?,
+            replayed,
+        ))
+    })
+    .await
+}
+
+/// A new ticket whose fields were checked, ready for `insert_in`.
+pub(crate) struct CheckedTicket {
+    new: NewTicket,
+    subject: String,
+    message: String,
+    tags: Vec<String>,
+    custom: String,
+    prefix: String,
+}
+
+impl CheckedTicket {
+    pub(crate) fn new(account_slug: &str, new: NewTicket) -> Result<CheckedTicket, TicketError> {
+        Ok(CheckedTicket {
+            subject: subject(&new.subject)?,
+            message: body(&new.message)?,
+            tags: tags(&new.tags)?,
+            custom: custom(&new.custom)?,
+            prefix: code::prefix(account_slug),
+            new,
         })
-        .await
+    }
+}
+
+/// In a write transaction: creates the ticket (or finds the one an idempotent retry made)
+/// and returns its id and whether it already existed.
+pub(crate) fn insert_in(
+    conn: &Connection,
+    now: i64,
+    checked: &CheckedTicket,
+    actor: Option<Actor>,
+    idempotency: Option<&Idempotency>,
+    arrival: &Arrival,
+) -> Result<(i64, bool), TicketError> {
+    let new = &checked.new;
+    if let Some(idem) = idempotency {
+        if let Some(id) = replayed(conn, idem)? {
+            return Ok((id, true));
+        }
+    }
+    if let Some(user) = new.assignee_id {
+        check_user(conn, user)?;
+    }
+    if let Some(department) = new.department_id {
+        check_department(conn, department)?;
+    }
+    let contact =
+        contacts::find_or_create_by_email(conn, &new.contact.email, &new.contact.name, now)?;
+    let actor = actor.unwrap_or(Actor::Contact(contact));
+    if let Some(ip) = &arrival.ip {
+        contacts::note_sighting(conn, contact, "ip", ip, now)?;
+    }
+    let spam_check = arrival.spam_check;
+    let status = match spam_check {
+        Some(check) if check.verdict == "spam" => Status::Spam,
+        _ => Status::New,
+    };
+    let priority = new.priority.unwrap_or(Priority::Normal);
+    let id = loop {
+        let code = code::generate(&checked.prefix);
+        let inserted = conn.prepare_cached(
+            "INSERT OR IGNORE INTO tickets (code, subject, contact_id, channel, status, priority, department_id, assignee_id, custom, created_at, updated_at, spam_verdict, spam_score)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+        )?
+        .execute(params![code, checked.subject, contact, new.channel.as_str(), status.as_str(), priority.as_str(), new.department_id, new.assignee_id, checked.custom, now, spam_check.map(|c| c.verdict), spam_check.map(|c| c.score)])?;
+        if inserted == 1 {
+            break conn.last_insert_rowid();
+        }
+    };
+    conn.prepare_cached(
+        "INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (?1, 'customer', ?2, ?3, ?4)",
+    )?
+    .execute(params![id, contact, checked.message, now])?;
+    crate::search::queue_ticket(conn, id)?;
+    set_tags(conn, id, &checked.tags)?;
+    event(
+        conn,
+        id,
+        now,
+        actor,
+        "created",
+        None,
+        Some(new.channel.as_str()),
+    )?;
+    if let Some(check) = spam_check.filter(|c| c.verdict != "ham") {
+        let said = format!("{} {:.2}", check.verdict, check.score);
+        event(
+            conn,
+            id,
+            now,
+            Actor::System,
+            "spam_filter",
+            None,
+            Some(&said),
+        )?;
+    }
+    if let Some(idem) = idempotency {
+        remember(conn, idem, id, now)?;
+    }
+    Ok((id, false))
 }
 
 fn author(kind: &str, user: Option<(i64, String)>, contact: Option<(i64, String)>) -> Author {

@@ -27,6 +27,7 @@ mod http;
 mod limits;
 mod locales;
 mod lockout;
+mod mail_in;
 mod networks;
 mod openapi_conformance;
 mod panel;
