@@ -371,3 +371,109 @@ fn answered(conn: &Connection, parsed: &Parsed) -> Result<Option<(i64, i64)>, ru
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(raw: &str) -> Parsed {
+        parse(raw.as_bytes(), "envelope@example.org", "acme", 1_000_000).unwrap()
+    }
+
+    #[test]
+    fn encoded_headers_and_bodies_are_decoded() {
+        let p = parsed(
+            "From: =?UTF-8?B?xb1sdcWlb3XEjWvDvSBrxa/FiA==?= <Kun@Example.CZ>\r\n\
+             Subject: =?ISO-8859-1?Q?Gr=F6=DFe?=\r\n\
+             Message-ID: <m1@example.cz>\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+             P=C5=99=C3=ADli=C5=A1 =C5=BElu=C5=A5ou=C4=8Dk=C3=BD k=C5=AF=C5=88\r\n",
+        );
+        assert_eq!(p.from_email, "kun@example.cz");
+        assert_eq!(p.from_name, "Žluťoučký kůň");
+        assert_eq!(p.subject, "Größe");
+        assert_eq!(p.text, "Příliš žluťoučký kůň");
+        assert_eq!(p.message_id.as_deref(), Some("m1@example.cz"));
+        assert!(p.codes.is_empty() && p.files.is_empty());
+    }
+
+    #[test]
+    fn html_only_mail_becomes_text_and_non_latin_scripts_survive() {
+        let p = parsed(
+            "From: a@example.jp\r\nSubject: 注文について\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+             <html><body><p>こんにちは <b>世界</b></p><script>alert(1)</script></body></html>\r\n",
+        );
+        assert_eq!(p.subject, "注文について");
+        assert!(
+            p.text.contains("こんにちは") && p.text.contains("世界"),
+            "{}",
+            p.text
+        );
+        assert!(!p.text.contains("<b>"), "{}", p.text);
+    }
+
+    #[test]
+    fn codes_come_from_the_subject_and_our_message_ids() {
+        let p = parsed(
+            "From: a@example.com\r\nSubject: Re: [ACME-4F7K2] help\r\n\
+             In-Reply-To: <ACME-9ZZZZ.00ff@desk.example>\r\n\
+             References: <other@x.example> <ACME-4F7K2.01@desk.example>\r\n\r\nhi\r\n",
+        );
+        assert_eq!(p.codes, vec!["ACME-4F7K2", "ACME-9ZZZZ"]);
+    }
+
+    #[test]
+    fn the_sender_falls_back_to_the_envelope_and_a_missing_one_is_refused() {
+        let p = parsed("Subject: no from\r\n\r\nbody\r\n");
+        assert_eq!(p.from_email, "envelope@example.org");
+        let refused = parse(b"Subject: x\r\n\r\nbody\r\n", "", "acme", 10);
+        assert!(matches!(refused, Err(InboundError::Rejected(_))));
+        let refused = parse(b"From: not an address\r\n\r\nbody\r\n", "", "acme", 10);
+        assert!(matches!(refused, Err(InboundError::Rejected(_))));
+    }
+
+    #[test]
+    fn attachments_are_kept_within_the_limit_and_named_when_left_out() {
+        let raw = "From: a@example.com\r\nSubject: files\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+             --b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"small.png\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n\
+             --b\r\nContent-Type: application/zip\r\nContent-Disposition: attachment; filename=\"big.zip\"\r\n\r\n\
+             0123456789012345678901234567890123456789\r\n\
+             --b--\r\n";
+        let p = parse(raw.as_bytes(), "", "acme", 20).unwrap();
+        assert_eq!(p.files.len(), 1);
+        assert_eq!(p.files[0].upload.filename.as_deref(), Some("small.png"));
+        assert_eq!(p.files[0].upload.declared_type, "image/png");
+        assert_eq!(p.files[0].upload.bytes, b"\x89PNG\r\n\x1a\n");
+        assert!(p.text.starts_with("see attached"), "{}", p.text);
+        assert!(p.text.contains("\"big.zip\""), "{}", p.text);
+    }
+
+    #[test]
+    fn empty_long_and_odd_mail_fits_a_ticket() {
+        let p = parsed("From: a@example.com\r\nSubject: \t\r\n\r\n\r\n");
+        assert_eq!(
+            (p.subject.as_str(), p.text.as_str()),
+            ("(no subject)", "(empty message)")
+        );
+        let long = format!(
+            "From: a@example.com\r\nSubject: {}\r\n\r\n{}\r\n",
+            "s".repeat(900),
+            "ž".repeat(600_000)
+        );
+        let p = parsed(&long);
+        assert_eq!(p.subject.chars().count(), MAX_SUBJECT_CHARS);
+        assert!(p.text.len() <= MAX_BODY_BYTES, "{}", p.text.len());
+        assert!(
+            p.text
+                .ends_with("[The message was longer and was cut here.]")
+        );
+        // Not a message at all: no panic, a clear refusal or a best effort.
+        for junk in [&b""[..], b"\xff\xfe\x00", b"\r\n\r\n", b"From:\r\n"] {
+            let _ = parse(junk, "", "acme", 10);
+        }
+    }
+}
