@@ -28,6 +28,9 @@ pub struct Metrics {
     db_commits: Family<DatabaseLabels, Gauge>,
     db_writes: Family<DatabaseLabels, Gauge>,
     db_syncs: Family<DatabaseLabels, Gauge>,
+    mail_sent: Counter,
+    mail_failed: Counter,
+    mail_queued: Gauge,
 }
 
 /// Decrements the open-connection gauge when the connection ends.
@@ -55,6 +58,9 @@ impl Metrics {
         let db_commits = Family::<DatabaseLabels, Gauge>::default();
         let db_writes = Family::<DatabaseLabels, Gauge>::default();
         let db_syncs = Family::<DatabaseLabels, Gauge>::default();
+        let mail_sent = Counter::default();
+        let mail_failed = Counter::default();
+        let mail_queued = Gauge::default();
         registry.register(
             "http_requests",
             "HTTP requests answered, by status class",
@@ -85,6 +91,21 @@ impl Metrics {
             "fsyncs that made commits durable since start (commits that end during one fsync share the next)",
             db_syncs.clone(),
         );
+        registry.register(
+            "mail_sent",
+            "Mails the SMTP relay took since start",
+            mail_sent.clone(),
+        );
+        registry.register(
+            "mail_failed",
+            "Mails dropped undelivered since start (refused with 5xx, or not taken within five days)",
+            mail_failed.clone(),
+        );
+        registry.register(
+            "mail_queued",
+            "Mails waiting in the outboxes of all accounts, as of the relay task's last pass",
+            mail_queued.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -93,6 +114,9 @@ impl Metrics {
             db_commits,
             db_writes,
             db_syncs,
+            mail_sent,
+            mail_failed,
+            mail_queued,
         }
     }
 
@@ -114,6 +138,18 @@ impl Metrics {
 
     pub fn tls_handshake_failed(&self) {
         self.tls_handshake_failures.inc();
+    }
+
+    pub fn mail_sent(&self) {
+        self.mail_sent.inc();
+    }
+
+    pub fn mail_failed(&self) {
+        self.mail_failed.inc();
+    }
+
+    pub fn mail_queued(&self, queued: i64) {
+        self.mail_queued.set(queued);
     }
 
     pub fn render(&self, store: &Store) -> String {

@@ -14,6 +14,7 @@
 pub mod inbound;
 pub mod lmtp;
 pub mod outbox;
+pub mod relay;
 
 use crate::config::Config;
 
