@@ -369,3 +369,49 @@ async fn a_delivered_message_survives_kill_9() {
     let _ = s.reader.read_to_end(&mut rest);
     assert!(started.elapsed() < DEADLINE);
 }
+
+/// Delivers a plain message over a raw session; returns the reply after DATA.
+fn deliver(daemon: &Daemon, from: &str, subject: &str, body: &str) -> String {
+    let mut s = Session::open(daemon);
+    s.say("LHLO mx.test");
+    s.say(&format!("MAIL FROM:<{from}>"));
+    s.say("RCPT TO:<default@desk.example>");
+    assert!(s.say("DATA").starts_with("354 "));
+    s.send(format!("From: {from}\r\nSubject: {subject}\r\n\r\n{body}\r\n.\r\n").as_bytes());
+    s.reply()
+}
+
+#[tokio::test]
+async fn the_spam_filter_judges_inbound_mail_into_the_quarantine() {
+    use crate::spam_desk::{HAMMY, SPAMMY, text};
+    let daemon = start(Options::default());
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    // Untrained, it judges nothing: a spammy mail is an ordinary new ticket.
+    let first = ticket_in(&deliver(&daemon, "x@spam.example", "Jackpot", &text(SPAMMY, 1)));
+    let ticket = get(&daemon, &format!("/api/v1/tickets/{first}")).await;
+    assert_eq!((&ticket["status"], &ticket["spam_check"]), (&"new".into(), &Value::Null));
+
+    // The agents mark ten of each, as mail.
+    let client = daemon.client();
+    for (words, mark, offset) in [(SPAMMY, "spam", 10), (HAMMY, "not-spam", 30)] {
+        for i in 0..10 {
+            let id = ticket_in(&deliver(&daemon, "t@example.net", "teach", &text(words, offset + i)));
+            let response = client
+                .post(daemon.url(&format!("/api/v1/tickets/{id}/{mark}")))
+                .basic_auth(OWNER.0, Some(OWNER.1))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+        }
+    }
+
+    let spam = ticket_in(&deliver(&daemon, "y@spam.example", "Winner", &text(SPAMMY, 77)));
+    let ticket = get(&daemon, &format!("/api/v1/tickets/{spam}")).await;
+    assert_eq!(ticket["status"], "spam", "{ticket}");
+    assert_eq!(ticket["spam_check"]["verdict"], "spam");
+    let ham = ticket_in(&deliver(&daemon, "z@example.org", "Printer", &text(HAMMY, 55)));
+    let ticket = get(&daemon, &format!("/api/v1/tickets/{ham}")).await;
+    assert_eq!(ticket["status"], "new", "{ticket}");
+    assert_eq!(ticket["spam_check"]["verdict"], "ham");
+}

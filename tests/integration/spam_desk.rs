@@ -11,7 +11,7 @@ use crate::portal::{Visitor, field};
 const OWNER: (&str, &str) = ("sally@spam.example", "owner password 12");
 const AGENT: (&str, &str) = ("adam@spam.example", "agent password 12");
 
-const SPAMMY: &[&str] = &[
+pub const SPAMMY: &[&str] = &[
     "viagra",
     "casino",
     "lottery",
@@ -25,13 +25,13 @@ const SPAMMY: &[&str] = &[
     "refinance",
     "guaranteed",
 ];
-const HAMMY: &[&str] = &[
+pub const HAMMY: &[&str] = &[
     "invoice", "printer", "password", "reset", "order", "delivery", "refund", "account", "login",
     "broken", "screen", "upgrade",
 ];
 
 /// A text of 30 words from `words`, varied by `seed`.
-fn text(words: &[&str], seed: usize) -> String {
+pub fn text(words: &[&str], seed: usize) -> String {
     (0..30)
         .map(|i| words[(seed * 5 + i * 7) % words.len()])
         .collect::<Vec<_>>()
