@@ -404,7 +404,8 @@ impl Prepared {
 /// Writes an agent's message and its files (each `Upload` names the ticket; its message is
 /// the new one) in one write transaction: the message with every file, or nothing. Hashing
 /// and sniffing run first, on a blocking thread; an empty file is refused before anything
-/// is written.
+/// is written. With `mail`, a reply is also mailed to the customer in that commit
+/// (`tickets::CheckedMessage::mailed`; the files stay in the helpdesk).
 pub async fn store_with_message(
     db: &Database,
     now: i64,
@@ -412,8 +413,13 @@ pub async fn store_with_message(
     ticket_id: i64,
     message: tickets::NewMessage,
     uploads: Vec<Upload>,
+    mail: Option<crate::mail::Identity>,
 ) -> Result<(tickets::Message, Vec<Attachment>), AttachmentError> {
     let message = tickets::checked_message(message, tickets::Actor::Agent(viewer.user_id))?;
+    let message = match mail {
+        Some(identity) => message.mailed(identity),
+        None => message,
+    };
     if uploads.iter().any(|u| u.bytes.is_empty()) {
         return Err(AttachmentError::Empty);
     }
@@ -1027,10 +1033,17 @@ mod tests {
                 upload(0, PNG.to_vec(), agent.id),
             ]
         };
-        let (message, stored) =
-            store_with_message(&db, 10, viewer, ticket_id, reply("Both attached."), files())
-                .await
-                .unwrap();
+        let (message, stored) = store_with_message(
+            &db,
+            10,
+            viewer,
+            ticket_id,
+            reply("Both attached."),
+            files(),
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(stored.len(), 2);
         assert!(
             stored
@@ -1045,17 +1058,26 @@ mod tests {
             ))
         };
         let before = db.read(counts).await.unwrap();
-        let empty_text = store_with_message(&db, 11, viewer, ticket_id, reply("  "), files()).await;
+        let empty_text =
+            store_with_message(&db, 11, viewer, ticket_id, reply("  "), files(), None).await;
         assert!(matches!(
             empty_text,
             Err(AttachmentError::Ticket(TicketError::Invalid(_)))
         ));
         let mut with_empty_file = files();
         with_empty_file.push(upload(0, Vec::new(), agent.id));
-        let refused =
-            store_with_message(&db, 12, viewer, ticket_id, reply("Hi"), with_empty_file).await;
+        let refused = store_with_message(
+            &db,
+            12,
+            viewer,
+            ticket_id,
+            reply("Hi"),
+            with_empty_file,
+            None,
+        )
+        .await;
         assert!(matches!(refused, Err(AttachmentError::Empty)));
-        let missing = store_with_message(&db, 13, viewer, 9_999, reply("Hi"), files()).await;
+        let missing = store_with_message(&db, 13, viewer, 9_999, reply("Hi"), files(), None).await;
         assert!(matches!(
             missing,
             Err(AttachmentError::Ticket(TicketError::NotFound(_)))

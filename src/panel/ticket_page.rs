@@ -551,9 +551,12 @@ async fn write(
         })
         .collect();
     let now = state.clock.now_unix();
-    let written = attachments::store_with_message(&signed_in.db, now, viewer, id, new, uploads);
+    let mail = Some(state.mail.identity.clone());
+    let written =
+        attachments::store_with_message(&signed_in.db, now, viewer, id, new, uploads, mail);
     match written.await {
-        Ok(_) => {}
+        // A reply queued its mail in that commit: the relay task sends it now.
+        Ok(_) => state.mail.queued(),
         Err(AttachmentError::Ticket(TicketError::Invalid(_))) => {
             let text = signed_in.locale.t("ticket-empty-message");
             return back(StatusCode::UNPROCESSABLE_ENTITY, text).await;

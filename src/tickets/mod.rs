@@ -18,8 +18,8 @@ use crate::store::StoreError;
 
 pub use store::{
     Actor, Idempotency, ListQuery, NewContactRef, NewMessage, NewTicket, TicketPatch, Viewer,
-    add_message, count, create, create_by_contact, create_judged, get, get_for_contact, list,
-    list_for_contact, update,
+    add_message, add_message_mailed, count, create, create_by_contact, create_judged, get,
+    get_for_contact, list, list_for_contact, update,
 };
 pub(crate) use store::{
     Arrival, CheckedPatch, CheckedTicket, Reindex, VISIBLE, checked_message, insert_in,

@@ -288,7 +288,7 @@ async fn add_message(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let new: NewMessage = parse(&headers, &body)?;
     let idem = idempotency(&headers, &auth, "tickets.message", Some(id), &body)?;
-    let message = super::add_message(
+    let message = super::add_message_mailed(
         &auth.db,
         state.clock.now_unix(),
         Some(Viewer::of(&auth.user)),
@@ -296,8 +296,11 @@ async fn add_message(
         new,
         Actor::Agent(auth.user.id),
         idem,
+        state.mail.identity.clone(),
     )
     .await?;
+    // A reply queued its mail in that commit: the relay task sends it now.
+    state.mail.queued();
     Ok((StatusCode::CREATED, Json(json!(message))))
 }
 

@@ -17,6 +17,8 @@ use crate::clock::rfc3339;
 use crate::contacts;
 use crate::store::Database;
 
+mod reply_mail;
+
 const MAX_SUBJECT: usize = 500;
 const MAX_BODY: usize = 1_000_000;
 const MAX_TAGS: usize = 50;
@@ -1037,6 +1039,17 @@ pub(crate) struct CheckedMessage {
     kind: MessageKind,
     text: String,
     actor: Actor,
+    /// Set by `mailed`: who a reply's mail to the customer is from.
+    mail: Option<crate::mail::Identity>,
+}
+
+impl CheckedMessage {
+    /// An agent's reply also goes to the customer by mail, queued in the same commit
+    /// (`reply_mail`). Notes, customers' messages and chat tickets send nothing.
+    pub(crate) fn mailed(mut self, identity: crate::mail::Identity) -> CheckedMessage {
+        self.mail = Some(identity);
+        self
+    }
 }
 
 /// Checks `new` from `actor`: the text and whether they may write that kind.
@@ -1060,7 +1073,12 @@ pub(crate) fn checked_message(
             ));
         }
     }
-    Ok(CheckedMessage { kind, text, actor })
+    Ok(CheckedMessage {
+        kind,
+        text,
+        actor,
+        mail: None,
+    })
 }
 
 /// Adds a message to the thread. A customer's message reopens a pending or resolved
@@ -1074,7 +1092,42 @@ pub async fn add_message(
     actor: Actor,
     idempotency: Option<Idempotency>,
 ) -> Result<Message, TicketError> {
-    let message = checked_message(new, actor)?;
+    add_checked(
+        db,
+        now,
+        viewer,
+        id,
+        checked_message(new, actor)?,
+        idempotency,
+    )
+    .await
+}
+
+/// `add_message`, and an agent's reply is also mailed to the customer (`mailed`) in the
+/// same commit; the caller rings `MailHub::queued` after it.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_message_mailed(
+    db: &Database,
+    now: i64,
+    viewer: Option<Viewer>,
+    id: i64,
+    new: NewMessage,
+    actor: Actor,
+    idempotency: Option<Idempotency>,
+    identity: crate::mail::Identity,
+) -> Result<Message, TicketError> {
+    let message = checked_message(new, actor)?.mailed(identity);
+    add_checked(db, now, viewer, id, message, idempotency).await
+}
+
+async fn add_checked(
+    db: &Database,
+    now: i64,
+    viewer: Option<Viewer>,
+    id: i64,
+    message: CheckedMessage,
+    idempotency: Option<Idempotency>,
+) -> Result<Message, TicketError> {
     db.write(move |conn| {
         let idempotency = idempotency.as_ref();
         insert_message(
@@ -1110,7 +1163,12 @@ pub(crate) fn insert_message(
     idempotency: Option<&Idempotency>,
     search: Reindex,
 ) -> Result<Message, TicketError> {
-    let CheckedMessage { kind, text, actor } = message;
+    let CheckedMessage {
+        kind,
+        text,
+        actor,
+        mail,
+    } = message;
     let (kind, actor) = (*kind, *actor);
     if let Some(viewer) = viewer {
         if !visible(conn, viewer, id)? {
@@ -1144,6 +1202,9 @@ pub(crate) fn insert_message(
     )?
     .execute(params![id, kind.as_str(), actor.user_id(), contact, text, now])?;
     let message_id = conn.last_insert_rowid();
+    if let (MessageKind::Reply, Some(identity)) = (kind, mail) {
+        reply_mail::queue(conn, now, identity, id, text)?;
+    }
     match search {
         Reindex::AtCommit => crate::search::queue_ticket(conn, id)?,
         Reindex::Soon => crate::search::queue_ticket_soon(conn, id)?,

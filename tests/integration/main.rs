@@ -28,6 +28,7 @@ mod limits;
 mod locales;
 mod lockout;
 mod mail_in;
+mod mail_out;
 mod networks;
 mod openapi_conformance;
 mod panel;

@@ -1,0 +1,201 @@
+//! An agent's reply goes to the customer by mail, queued in the commit that stores the
+//! reply: the reply is never saved without its mail, nor mailed without being saved.
+
+use lettre::Address;
+use lettre::message::Mailbox;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::mail::Identity;
+use crate::mail::outbox::{self, OutboxError, Outgoing};
+use crate::tickets::TicketError;
+
+/// Under every mailed reply: how the customer answers so that it lands on the ticket.
+const FOOTER: &str = "Reply to this email to answer; please keep the ticket code in the subject.";
+
+/// In the reply's write transaction: queues the mail of `text` to ticket `ticket`'s contact,
+/// unless the ticket is a chat (the visitor read the reply there) or the contact has no
+/// usable address. Returns whether a mail was queued.
+pub(super) fn queue(
+    conn: &Connection,
+    now: i64,
+    identity: &Identity,
+    ticket: i64,
+    text: &str,
+) -> Result<bool, TicketError> {
+    // A contact may have several addresses; the first one they were known by gets it.
+    let row: Option<(String, String, String, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT t.code, t.subject, t.channel, c.name,
+                    (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY rowid LIMIT 1)
+             FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
+        )?
+        .query_row([ticket], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let Some((code, subject, channel, name, Some(email))) = row else {
+        return Ok(false);
+    };
+    if channel == "chat" {
+        return Ok(false);
+    }
+    let Ok(address) = email.parse::<Address>() else {
+        tracing::warn!(
+            ticket,
+            "reply not mailed: the contact's address is not one lettre accepts"
+        );
+        return Ok(false);
+    };
+    let name = name.trim();
+    let mail = Outgoing {
+        ticket: Some((ticket, code.clone())),
+        to: Mailbox::new((!name.is_empty()).then(|| name.to_string()), address),
+        subject: reply_subject(&code, &subject),
+        text: format!("{}\n\n-- \n[{code}] {FOOTER}\n", text.trim_end()),
+        // The Message-IDs of the customer's mails are not kept per message; the code in
+        // our own Message-ID and subject is what threads the answer back to the ticket.
+        references: Vec::new(),
+        automatic: false,
+    };
+    outbox::enqueue(conn, now, identity, &mail).map_err(|e| match e {
+        OutboxError::Store(e) => TicketError::from(e),
+        OutboxError::Build(e) => TicketError::Invalid(format!("the reply's mail: {e}")),
+    })?;
+    Ok(true)
+}
+
+/// `Re: [CODE] subject`, with any `Re:`/`Aw:`/`Fwd:` and `[CODE]` the subject already
+/// starts with taken off first, so a long thread does not stack them.
+pub fn reply_subject(code: &str, subject: &str) -> String {
+    let tag = format!("[{code}]");
+    let mut rest = subject.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let prefix = ["re:", "aw:", "fwd:", "fw:", "wg:"]
+            .iter()
+            .find(|p| lower.starts_with(**p))
+            .map(|p| p.len())
+            .or_else(|| {
+                lower
+                    .starts_with(&tag.to_ascii_lowercase())
+                    .then_some(tag.len())
+            });
+        match prefix {
+            Some(len) => rest = rest[len..].trim_start(),
+            None => break,
+        }
+    }
+    if rest.is_empty() {
+        format!("Re: {tag}")
+    } else {
+        format!("Re: {tag} {rest}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reply_subject;
+    use crate::auth::users::account_with_agent;
+    use crate::store::{Database, StoreError};
+    use crate::tickets::{
+        Actor, Channel, Idempotency, MessageKind, NewContactRef, NewMessage, NewTicket, Viewer,
+        add_message_mailed, create,
+    };
+
+    fn identity() -> crate::mail::Identity {
+        crate::mail::Identity {
+            from: "Acme Support <support@acme.example>".parse().unwrap(),
+            domain: "desk.acme.example".into(),
+        }
+    }
+
+    async fn outbox(db: &Database) -> Vec<(i64, String)> {
+        db.read(|conn| -> Result<_, StoreError> {
+            let mut rows =
+                conn.prepare("SELECT ticket_id, recipient FROM mail_outbox ORDER BY id")?;
+            let rows = rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_reply_is_queued_once_with_its_message_and_a_note_or_chat_reply_not_at_all() {
+        let (_dir, db, agent) = account_with_agent().await;
+        let actor = Actor::Agent(agent.id);
+        let viewer = Some(Viewer::of(&agent));
+        let ticket = |channel| NewTicket {
+            subject: "Printer".into(),
+            message: "It jams.".into(),
+            contact: NewContactRef {
+                email: "cara@x.example".into(),
+                name: "Cara".into(),
+            },
+            channel,
+            priority: None,
+            tags: Vec::new(),
+            department_id: None,
+            assignee_id: None,
+            custom: Default::default(),
+        };
+        let (mail, _) = create(&db, 1, "acme", ticket(Channel::Email), actor, None)
+            .await
+            .unwrap();
+        let (chat, _) = create(&db, 1, "acme", ticket(Channel::Chat), actor, None)
+            .await
+            .unwrap();
+        let say = |kind, body: &str| NewMessage {
+            kind,
+            body: body.into(),
+        };
+        let key = || {
+            Some(Idempotency {
+                user_id: agent.id,
+                route: "tickets.message",
+                key: "k1".into(),
+                request: b"same".to_vec(),
+            })
+        };
+        let add = |id, message, idempotency| {
+            add_message_mailed(&db, 2, viewer, id, message, actor, idempotency, identity())
+        };
+        add(mail.id, say(MessageKind::Note, "internal"), None)
+            .await
+            .unwrap();
+        add(chat.id, say(MessageKind::Reply, "in the chat"), None)
+            .await
+            .unwrap();
+        assert!(outbox(&db).await.is_empty());
+        // A retried request with the same key is the same reply: one mail.
+        for _ in 0..2 {
+            add(mail.id, say(MessageKind::Reply, "On it."), key())
+                .await
+                .unwrap();
+        }
+        assert_eq!(outbox(&db).await, [(mail.id, "cara@x.example".to_string())]);
+    }
+
+    #[test]
+    fn reply_subjects_do_not_stack() {
+        let code = "ACME-4F7K2";
+        assert_eq!(
+            reply_subject(code, "Printer on fire"),
+            "Re: [ACME-4F7K2] Printer on fire"
+        );
+        assert_eq!(
+            reply_subject(code, "RE: [acme-4f7k2] Re: AW: Printer on fire"),
+            "Re: [ACME-4F7K2] Printer on fire"
+        );
+        assert_eq!(
+            reply_subject(code, "Re: [ACME-4F7K2]  Größe "),
+            "Re: [ACME-4F7K2] Größe"
+        );
+        assert_eq!(reply_subject(code, "Re:"), "Re: [ACME-4F7K2]");
+        // Another ticket's code is part of the subject, not ours to remove.
+        assert_eq!(
+            reply_subject(code, "[ACME-9ZZZZ] old"),
+            "Re: [ACME-4F7K2] [ACME-9ZZZZ] old"
+        );
+    }
+}

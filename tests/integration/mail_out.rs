@@ -1,0 +1,286 @@
+//! Outgoing mail end to end: the real daemon sends through a real SMTP conversation to the
+//! test's relay (`harness::smtp_sink`): agents' replies (not notes, not chat), the portal's
+//! sign-in link, a relay that defers (4xx) or refuses (5xx), and a queued mail that
+//! survives `kill -9`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::harness::smtp_sink::{Answer, Received, SmtpSink};
+use crate::harness::{DEADLINE, Daemon, Options, create_owner};
+use crate::portal::{Visitor, field, path_of, sign_in};
+
+const OWNER: (&str, &str) = ("otto@desk.example", "owner password 12");
+/// The first retry comes 30 s after a deferral; allow for a slow machine.
+const RETRY: Duration = Duration::from_secs(75);
+
+fn daemon_with_relay(sink: &SmtpSink) -> Daemon {
+    Daemon::start(
+        Options::default()
+            .env("HELPDESKD_MAIL_RELAY", &sink.relay())
+            .env("HELPDESKD_MAIL_RELAY_SECURITY", "none")
+            .env("HELPDESKD_MAIL_DOMAIN", "desk.acme.example")
+            .env(
+                "HELPDESKD_MAIL_FROM_ADDRESS",
+                "Acme Support <support@acme.example>",
+            ),
+    )
+}
+
+async fn api(
+    daemon: &Daemon,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = daemon
+        .client()
+        .request(method, daemon.url(path))
+        .basic_auth(OWNER.0, Some(OWNER.1));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A ticket from `email` on `channel`; returns its id and code.
+async fn ticket(daemon: &Daemon, email: &str, subject: &str, channel: &str) -> (i64, String) {
+    let body = json!({"subject": subject, "message": "It jams.", "channel": channel,
+        "contact": {"email": email, "name": "Cleo Customer"}});
+    let (status, created) = api(daemon, reqwest::Method::POST, "/api/v1/tickets", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    (
+        created["id"].as_i64().unwrap(),
+        created["code"].as_str().unwrap().to_string(),
+    )
+}
+
+async fn post_message(daemon: &Daemon, ticket: i64, kind: &str, text: &str) {
+    let path = format!("/api/v1/tickets/{ticket}/messages");
+    let body = json!({"type": kind, "body": text});
+    let (status, answer) = api(daemon, reqwest::Method::POST, &path, Some(body)).await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+fn parsed(mail: &Received) -> mail_parser::Message<'_> {
+    mail_parser::MessageParser::default()
+        .parse(mail.data.as_bytes())
+        .expect("a parsable message")
+}
+
+fn text_of(mail: &Received) -> String {
+    parsed(mail).body_text(0).unwrap().replace("\r\n", "\n")
+}
+
+async fn metrics(daemon: &Daemon) -> String {
+    let response = daemon
+        .client()
+        .get(daemon.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_agents_reply_is_mailed_but_not_a_note_nor_a_chat_reply() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, code) = ticket(&daemon, "cleo@x.example", "Re: Printer on fire", "api").await;
+    let (chat, _) = ticket(&daemon, "chad@x.example", "Chat with Chad", "chat").await;
+
+    // In this order: had the note or the chat reply queued a mail, it would come first.
+    post_message(&daemon, id, "note", "INTERNAL: she called five times").await;
+    post_message(&daemon, chat, "reply", "Hello Chad, in the chat").await;
+    post_message(&daemon, id, "reply", "Turn it off and on.\n.\n..and again.").await;
+
+    let got = sink.wait_received(1, DEADLINE);
+    let mail = &got[0];
+    assert_eq!(mail.rcpt_to, vec!["cleo@x.example".to_string()]);
+    assert_eq!(mail.mail_from, "support@acme.example");
+    let message = parsed(mail);
+    assert_eq!(
+        message.subject(),
+        Some(format!("Re: [{code}] Printer on fire").as_str())
+    );
+    let to = message.to().unwrap().first().unwrap();
+    assert_eq!(
+        (to.name(), to.address()),
+        (Some("Cleo Customer"), Some("cleo@x.example"))
+    );
+    let from = message.from().unwrap().first().unwrap();
+    assert_eq!(
+        (from.name(), from.address()),
+        (Some("Acme Support"), Some("support@acme.example"))
+    );
+    let message_id = message.message_id().unwrap();
+    assert!(
+        message_id.starts_with(&format!("{code}.")) && message_id.ends_with("@desk.acme.example"),
+        "{message_id}"
+    );
+    // Lines of dots survive the SMTP dot-stuffing both ways.
+    let text = text_of(mail);
+    assert!(
+        text.starts_with("Turn it off and on.\n.\n..and again.\n"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("[{code}]")), "{text}");
+    assert!(!text.contains("INTERNAL"), "{text}");
+
+    // Nothing else was sent, and nothing waits.
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let figures = metrics(&daemon).await;
+        if figures.contains("helpdeskd_mail_queued 0") {
+            assert!(figures.contains("helpdeskd_mail_sent_total 1"), "{figures}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "{figures}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(sink.received().len(), 1);
+}
+
+#[tokio::test]
+async fn the_portal_sign_in_link_comes_by_mail_and_signs_in() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    ticket(&daemon, "cara@portal.example", "My printer", "web").await;
+
+    let mut visitor = Visitor::new(&daemon);
+    let form = visitor.get("/portal/login").await;
+    let csrf = field(&form.body, "csrf");
+    let sent = visitor
+        .post(
+            "/portal/login",
+            &[("csrf", &csrf), ("email", "cara@portal.example")],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+
+    let got = sink.wait_received(1, DEADLINE);
+    let mail = &got[0];
+    assert_eq!(mail.rcpt_to, vec!["cara@portal.example".to_string()]);
+    assert_eq!(
+        mail.header("Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    let subject = parsed(mail).subject().unwrap().to_string();
+    assert!(subject.starts_with("Your sign-in link for "), "{subject}");
+    let text = text_of(mail);
+    let link = text
+        .lines()
+        .find(|line| line.starts_with("https://") && line.contains("/portal/login?token="))
+        .unwrap_or_else(|| panic!("no link in the mail: {text}"));
+    // With a relay, the link is in the mail only, not in the log.
+    assert!(
+        !daemon.stderr.text().contains("portal sign-in link issued"),
+        "{}",
+        daemon.stderr.text()
+    );
+
+    let signed_in = sign_in(&mut visitor, &path_of(link)).await;
+    assert_eq!(
+        (signed_in.status, signed_in.location.as_str()),
+        (303, "/portal")
+    );
+}
+
+#[tokio::test]
+async fn a_deferring_relay_gets_the_mail_once_it_recovers() {
+    let sink = SmtpSink::start(Answer::RefuseRecipient("451 4.3.0 try again later".into()));
+    let daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, code) = ticket(&daemon, "cleo@x.example", "Slow relay", "email").await;
+    post_message(&daemon, id, "reply", "This one waits.").await;
+
+    sink.wait_refused(1, DEADLINE);
+    sink.answer(Answer::Accept);
+    let got = sink.wait_received(1, RETRY);
+    assert!(
+        parsed(&got[0]).subject().unwrap().contains(&code),
+        "{:?}",
+        got[0]
+    );
+    let log = daemon.stderr.text();
+    assert!(log.contains("to_domain=x.example"), "{log}");
+    assert!(
+        !log.contains("cleo@x.example"),
+        "the address stays out of the log: {log}"
+    );
+}
+
+#[tokio::test]
+async fn a_refusing_relay_drops_the_mail_and_the_ticket_says_so() {
+    let sink = SmtpSink::start(Answer::RefuseRecipient("550 5.1.1 no such user".into()));
+    let daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, _) = ticket(&daemon, "gone@x.example", "Nobody home", "email").await;
+    post_message(&daemon, id, "reply", "Into the void.").await;
+
+    sink.wait_refused(1, DEADLINE);
+    let deadline = Instant::now() + DEADLINE;
+    let event = loop {
+        let (status, ticket) = api(
+            &daemon,
+            reqwest::Method::GET,
+            &format!("/api/v1/tickets/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{ticket}");
+        let failed = ticket["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|event| event["field"] == "mail_failed")
+            .cloned();
+        if let Some(event) = failed {
+            break event;
+        }
+        assert!(Instant::now() < deadline, "no mail_failed event: {ticket}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let detail = event["to"].as_str().unwrap();
+    assert!(
+        detail.contains("gone@x.example") && detail.contains("550"),
+        "{event}"
+    );
+    assert!(
+        metrics(&daemon)
+            .await
+            .contains("helpdeskd_mail_failed_total 1")
+    );
+    // Dropped, not retried.
+    sink.answer(Answer::Accept);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!((sink.refused(), sink.received().len()), (1, 0));
+}
+
+#[tokio::test]
+async fn a_queued_mail_survives_kill_9() {
+    let sink = SmtpSink::start(Answer::Down);
+    let mut daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, code) = ticket(&daemon, "cleo@x.example", "Power cut", "email").await;
+    post_message(&daemon, id, "reply", "Sent while the relay is down.").await;
+    // The reply was acknowledged, and the relay tried and refused it.
+    sink.wait_refused(1, DEADLINE);
+
+    daemon.kill9();
+    sink.answer(Answer::Accept);
+    let daemon = daemon.restart();
+    let got = sink.wait_received(1, RETRY);
+    assert!(
+        parsed(&got[0]).subject().unwrap().contains(&code),
+        "{:?}",
+        got[0]
+    );
+    assert!(text_of(&got[0]).contains("Sent while the relay is down."));
+    drop(daemon);
+}
