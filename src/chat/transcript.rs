@@ -22,7 +22,7 @@ use crate::store::Database;
 /// again and again gets one mail, not a mail per press.
 pub const TRANSCRIPT_EVERY: i64 = 600;
 
-/// The ticket history's field for a transcript sent (its new value: the recipient).
+/// The ticket history's field for a transcript sent.
 const HISTORY_FIELD: &str = "transcript";
 
 /// Who the transcript is from and what it is about: fixed per account and request.
@@ -78,7 +78,7 @@ fn queue(conn: &Connection, now: i64, sender: &Sender, chat: i64) -> Result<i64,
     let account = sender.account_name.as_str();
     let mail = Outgoing {
         ticket: Some((ticket, code.clone())),
-        to: to.clone(),
+        to,
         subject: language.t_with(
             "chat-transcript-subject",
             &[("account", account), ("code", &code)],
@@ -91,12 +91,13 @@ fn queue(conn: &Connection, now: i64, sender: &Sender, chat: i64) -> Result<i64,
     };
     let queued = outbox::enqueue(conn, now, &sender.identity, &mail)?;
     // The history shows agents that the visitor has the conversation by mail, and its
-    // time is what the next request is measured against.
+    // time is what the next request is measured against. It names no address: the
+    // history outlives an address that is later changed or erased.
     conn.prepare_cached(
-        "INSERT INTO ticket_events (ticket_id, at, actor_user_id, actor_kind, field, new_value)
-         VALUES (?1, ?2, NULL, 'contact', ?3, ?4)",
+        "INSERT INTO ticket_events (ticket_id, at, actor_user_id, actor_kind, field)
+         VALUES (?1, ?2, NULL, 'contact', ?3)",
     )?
-    .execute(params![ticket, now, HISTORY_FIELD, to.email.to_string()])?;
+    .execute(params![ticket, now, HISTORY_FIELD])?;
     Ok(queued)
 }
 
