@@ -413,4 +413,20 @@ async fn a_visitor_whose_proxy_blocks_websockets_chats_by_long_polling() {
         }
     }
     keep(&visitor, "visitor-polling").await;
+
+    // The transcript by polling too, after the agent ends the chat.
+    console.send(json!({"type": "close", "chat": chat})).await;
+    wait_in_widget(&visitor, &text_has(".log", "The chat has ended"), "the end").await;
+    in_widget(
+        &visitor,
+        "[...root.querySelectorAll('button')]\
+         .find(b => b.textContent === 'Email me the transcript').click(); return true;",
+    )
+    .await;
+    wait_in_widget(
+        &visitor,
+        &text_has("#hdk-transcript-note", "on its way to your email"),
+        "the transcript's confirmation",
+    )
+    .await;
 }
