@@ -1,13 +1,17 @@
 //! The chat transcript by email over the real daemon: the visitor asks on `/chat/ws` after
 //! the agent ended the chat (and by long polling during another), and the mail waits in
-//! the account's outbox, read back from the encrypted database with the master key.
+//! the account's outbox, read back from the encrypted database with the master key; with
+//! a relay configured, it arrives there by SMTP (`harness::smtp_sink`).
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::chat::{OWNER, SHOP, Socket, agent, chat_daemon, sign_in_as, visitor_starts_queued};
-use crate::harness::{Daemon, cli_ok};
+use crate::chat::{
+    OWNER, SHOP, Socket, agent, chat_daemon, put_settings, sign_in_as, visitor_starts_queued,
+};
+use crate::harness::smtp_sink::{Answer, SmtpSink};
+use crate::harness::{DEADLINE, Daemon, Options, cli_ok, create_owner};
 
 /// One long-polling request as the widget sends it: `text/plain`, from the shop's page.
 async fn poll_send(daemon: &Daemon, body: Value) -> (u16, Option<String>, Value) {
@@ -164,4 +168,46 @@ async fn a_polling_visitor_gets_the_transcript_while_the_chat_waits() {
         "{}",
         mails[0].2
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_transcript_reaches_the_relay_addressed_to_the_visitor() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let daemon = Daemon::start(
+        Options::default()
+            .env("HELPDESKD_MAIL_RELAY", &sink.relay())
+            .env("HELPDESKD_MAIL_RELAY_SECURITY", "none")
+            .env("HELPDESKD_MAIL_DOMAIN", "desk.acme.example")
+            .env(
+                "HELPDESKD_MAIL_FROM_ADDRESS",
+                "Acme Support <support@acme.example>",
+            ),
+    );
+    create_owner(&daemon, "Olive", OWNER.0, OWNER.1).await;
+    let (status, _) = put_settings(&daemon, json!({"allowed_origins": [SHOP]})).await;
+    assert_eq!(status, 200);
+
+    let (mut visitor, started, _) = visitor_starts_queued(&daemon, "r1").await;
+    let code = started["ticket"].as_str().unwrap();
+    visitor.send(json!({"type": "transcript"})).await;
+    visitor.until("transcript_queued").await;
+
+    let got = sink.wait_received(1, DEADLINE);
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].rcpt_to, vec!["vic@visitor.example".to_string()]);
+    let parsed = mail_parser::MessageParser::default()
+        .parse(got[0].data.as_bytes())
+        .unwrap();
+    assert!(
+        parsed.subject().unwrap().ends_with(&format!("[{code}]")),
+        "{:?}",
+        parsed.subject()
+    );
+    let message_id = parsed.message_id().unwrap();
+    assert!(
+        message_id.starts_with(&format!("{code}.")),
+        "a reply finds the ticket: {message_id}"
+    );
+    let text = parsed.body_text(0).unwrap();
+    assert!(text.contains("Hello, is my order on its way?"), "{text}");
 }
