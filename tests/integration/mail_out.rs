@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::desk::{Part, Session};
 use crate::harness::smtp_sink::{Answer, Received, SmtpSink};
 use crate::harness::{DEADLINE, Daemon, Options, create_owner};
 use crate::portal::{Visitor, field, path_of, sign_in};
+use crate::two_factor::csrf_in;
 
 const OWNER: (&str, &str) = ("otto@desk.example", "owner password 12");
 /// The first retry comes 30 s after a deferral; allow for a slow machine.
@@ -85,6 +87,19 @@ async fn metrics(daemon: &Daemon) -> String {
     response.text().await.unwrap()
 }
 
+/// Polls `/metrics` (bounded) until it holds the line `line`; returns the figures.
+async fn wait_metric(daemon: &Daemon, line: &str) -> String {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let figures = metrics(daemon).await;
+        if figures.lines().any(|l| l == line) {
+            return figures;
+        }
+        assert!(Instant::now() < deadline, "no `{line}` in {figures}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn an_agents_reply_is_mailed_but_not_a_note_nor_a_chat_reply() {
     let sink = SmtpSink::start(Answer::Accept);
@@ -132,17 +147,44 @@ async fn an_agents_reply_is_mailed_but_not_a_note_nor_a_chat_reply() {
     assert!(!text.contains("INTERNAL"), "{text}");
 
     // Nothing else was sent, and nothing waits.
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        let figures = metrics(&daemon).await;
-        if figures.contains("helpdeskd_mail_queued 0") {
-            assert!(figures.contains("helpdeskd_mail_sent_total 1"), "{figures}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "{figures}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let figures = wait_metric(&daemon, "helpdeskd_mail_queued 0").await;
+    assert!(figures.contains("helpdeskd_mail_sent_total 1"), "{figures}");
     assert_eq!(sink.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reply_from_the_panel_is_mailed_but_not_a_note() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let daemon = daemon_with_relay(&sink);
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, code) = ticket(&daemon, "bea@x.example", "Broken screen", "web").await;
+    let path = format!("/agent/tickets/{id}");
+    let mut panel = Session::sign_in(&daemon, OWNER.0, OWNER.1).await;
+    let (status, _, page) = panel.get(&path).await;
+    assert_eq!(status, 200, "{page}");
+    let csrf = csrf_in(&page);
+    let post = format!("{path}/messages");
+    for (kind, body) in [
+        ("note", "INTERNAL: order a new one"),
+        ("reply", "A new screen is on its way."),
+    ] {
+        let parts = [
+            Part::Text("csrf", &csrf),
+            Part::Text("body", body),
+            Part::Text("kind", kind),
+        ];
+        let (status, location, page) = panel.multipart(&post, &parts).await;
+        assert_eq!((status, location.as_str()), (303, path.as_str()), "{page}");
+    }
+
+    let got = sink.wait_received(1, DEADLINE);
+    assert_eq!(got[0].rcpt_to, vec!["bea@x.example".to_string()]);
+    assert_eq!(
+        parsed(&got[0]).subject(),
+        Some(format!("Re: [{code}] Broken screen").as_str())
+    );
+    let text = text_of(&got[0]);
+    assert!(text.starts_with("A new screen is on its way."), "{text}");
 }
 
 #[tokio::test]
@@ -269,8 +311,10 @@ async fn a_queued_mail_survives_kill_9() {
     create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
     let (id, code) = ticket(&daemon, "cleo@x.example", "Power cut", "email").await;
     post_message(&daemon, id, "reply", "Sent while the relay is down.").await;
-    // The reply was acknowledged, and the relay tried and refused it.
+    // The reply was acknowledged, the relay refused it, and the deferral is committed
+    // (the gauge is set after the pass's writes).
     sink.wait_refused(1, DEADLINE);
+    wait_metric(&daemon, "helpdeskd_mail_queued 1").await;
 
     daemon.kill9();
     sink.answer(Answer::Accept);
