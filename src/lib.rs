@@ -16,6 +16,7 @@ pub mod mail;
 pub mod metrics;
 pub mod panel;
 pub mod portal;
+pub mod privacy;
 pub mod search;
 pub mod server;
 pub mod setup;

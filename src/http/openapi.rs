@@ -21,6 +21,7 @@ pub fn spec() -> Value {
         super::openapi_desk::paths(),
         attachment_paths(),
         crate::chat::openapi::paths(),
+        crate::privacy::openapi::paths(),
     ] {
         if let (Some(paths), Value::Object(more)) = (spec["paths"].as_object_mut(), more) {
             paths.extend(more);
@@ -29,6 +30,7 @@ pub fn spec() -> Value {
     for more in [
         super::openapi_desk::schemas(),
         crate::chat::openapi::schemas(),
+        crate::privacy::openapi::schemas(),
     ] {
         if let (Some(schemas), Value::Object(more)) =
             (spec["components"]["schemas"].as_object_mut(), more)

@@ -29,6 +29,7 @@ pub fn build(state: AppState, config: &Config) -> Router {
         .route("/static/panel.js", get(page::panel_js))
         .merge(accounts::routes::routes())
         .merge(contacts::routes::routes())
+        .merge(crate::privacy::routes::routes())
         .merge(tickets::routes::routes())
         .merge(tickets::departments::routes())
         .merge(crate::spam::routes::routes())
