@@ -328,3 +328,22 @@ async fn a_queued_mail_survives_kill_9() {
     assert!(text_of(&got[0]).contains("Sent while the relay is down."));
     drop(daemon);
 }
+
+#[tokio::test]
+async fn with_starttls_required_a_relay_without_it_gets_nothing_in_clear() {
+    let sink = SmtpSink::start(Answer::Accept);
+    // relay_security defaults to starttls; the sink offers no STARTTLS.
+    let daemon = Daemon::start(Options::default().env("HELPDESKD_MAIL_RELAY", &sink.relay()));
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, _) = ticket(&daemon, "cleo@x.example", "Secret plans", "email").await;
+    post_message(&daemon, id, "reply", "Not for the wire in clear.").await;
+
+    assert!(
+        daemon.stderr.wait_for("mail: the relay did not take it"),
+        "{}",
+        daemon.stderr.text()
+    );
+    // Not even the envelope went out.
+    assert_eq!(sink.begun(), 0);
+    wait_metric(&daemon, "helpdeskd_mail_queued 1").await;
+}

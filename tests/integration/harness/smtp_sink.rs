@@ -57,6 +57,8 @@ struct State {
     received: Vec<Received>,
     /// Transactions refused (RCPT refusals and "down" greetings).
     refused: usize,
+    /// `MAIL FROM` commands seen: transactions begun, whatever became of them.
+    begun: usize,
 }
 
 pub struct SmtpSink {
@@ -103,6 +105,11 @@ impl SmtpSink {
 
     pub fn refused(&self) -> usize {
         self.shared.0.lock().unwrap().refused
+    }
+
+    /// How many transactions a client began (`MAIL FROM`).
+    pub fn begun(&self) -> usize {
+        self.shared.0.lock().unwrap().begun
     }
 
     /// Waits (bounded by `within`) until `at_least` messages arrived; returns them all.
@@ -178,6 +185,7 @@ fn session(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Resu
             "EHLO" => out.write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?,
             "HELO" => out.write_all(b"250 sink\r\n")?,
             "MAIL" => {
+                note(&|s| s.begun += 1);
                 from = path_of(&command);
                 to.clear();
                 out.write_all(b"250 2.1.0 ok\r\n")?
