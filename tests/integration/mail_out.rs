@@ -347,3 +347,38 @@ async fn with_starttls_required_a_relay_without_it_gets_nothing_in_clear() {
     assert_eq!(sink.begun(), 0);
     wait_metric(&daemon, "helpdeskd_mail_queued 1").await;
 }
+
+#[tokio::test]
+async fn the_relay_password_comes_from_the_credential_and_never_reaches_the_log() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let credentials = tempfile::tempdir().unwrap();
+    let password = "s3cret relay pw";
+    std::fs::write(
+        credentials.path().join("smtp.password"),
+        format!("{password}\n"),
+    )
+    .unwrap();
+    let daemon = Daemon::start(
+        Options::default()
+            .env("HELPDESKD_MAIL_RELAY", &sink.relay())
+            .env("HELPDESKD_MAIL_RELAY_SECURITY", "none")
+            .env("HELPDESKD_MAIL_RELAY_USERNAME", "desk")
+            // The credential wins over the file, which does not even exist.
+            .env(
+                "HELPDESKD_MAIL_RELAY_PASSWORD_FILE",
+                "/nonexistent/relay.pw",
+            )
+            .env(
+                "CREDENTIALS_DIRECTORY",
+                credentials.path().to_str().unwrap(),
+            ),
+    );
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, _) = ticket(&daemon, "cleo@x.example", "Authenticated", "email").await;
+    post_message(&daemon, id, "reply", "Signed in first.").await;
+
+    sink.wait_received(1, DEADLINE);
+    assert_eq!(sink.logins(), [("desk".to_string(), password.to_string())]);
+    let said = daemon.stderr.text() + &daemon.stdout.text();
+    assert!(!said.contains("s3cret"), "{said}");
+}

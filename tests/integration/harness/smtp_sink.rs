@@ -1,5 +1,6 @@
 //! A tiny SMTP server for tests: the relay the daemon sends its mail to. It speaks enough
-//! SMTP for lettre (EHLO, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT), keeps
+//! SMTP for lettre (EHLO, AUTH PLAIN, MAIL, RCPT, DATA with dot-unstuffing, RSET, NOOP,
+//! QUIT), keeps
 //! every message it accepted, and answers the way the test asks: accept, refuse at RCPT
 //! with a 4xx or 5xx, or be "down" (421 at the greeting, as a relay that is not
 //! accepting). One thread per connection; nothing is mocked on the daemon's side.
@@ -59,6 +60,8 @@ struct State {
     refused: usize,
     /// `MAIL FROM` commands seen: transactions begun, whatever became of them.
     begun: usize,
+    /// (user, password) of every `AUTH PLAIN`.
+    logins: Vec<(String, String)>,
 }
 
 pub struct SmtpSink {
@@ -105,6 +108,11 @@ impl SmtpSink {
 
     pub fn refused(&self) -> usize {
         self.shared.0.lock().unwrap().refused
+    }
+
+    /// Every (user, password) a client signed in with.
+    pub fn logins(&self) -> Vec<(String, String)> {
+        self.shared.0.lock().unwrap().logins.clone()
     }
 
     /// How many transactions a client began (`MAIL FROM`).
@@ -182,7 +190,16 @@ fn session(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Resu
             .unwrap_or("")
             .to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => out.write_all(b"250-sink\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?,
+            "EHLO" => {
+                out.write_all(b"250-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 AUTH PLAIN\r\n")?
+            }
+            "AUTH" => match plain_login(&command) {
+                Some(login) => {
+                    note(&|s| s.logins.push(login.clone()));
+                    out.write_all(b"235 2.7.0 authenticated\r\n")?
+                }
+                None => out.write_all(b"504 5.5.4 only AUTH PLAIN with its response\r\n")?,
+            },
             "HELO" => out.write_all(b"250 sink\r\n")?,
             "MAIL" => {
                 note(&|s| s.begun += 1);
@@ -221,6 +238,21 @@ fn session(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Resu
             _ => out.write_all(b"502 5.5.2 not implemented\r\n")?,
         }
     }
+}
+
+/// `AUTH PLAIN <base64 of "\0user\0password">` → (user, password).
+fn plain_login(command: &str) -> Option<(String, String)> {
+    use base64::Engine;
+    let mut words = command.split_whitespace().skip(1);
+    if !words.next()?.eq_ignore_ascii_case("PLAIN") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(words.next()?)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let mut parts = text.split('\0').skip(1);
+    Some((parts.next()?.to_string(), parts.next()?.to_string()))
 }
 
 /// `MAIL FROM:<a@b> SIZE=1` → `a@b`.
