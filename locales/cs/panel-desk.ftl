@@ -160,3 +160,5 @@ size-mb = { $size } MB
 # language-name a profile-language* už jsou v locales/cs/panel.ftl.
 contacts-consents = Souhlas v chatu
 contacts-consent-given = { $when }: souhlas s verzí { $version } ({ $language }) z adresy { $ip }
+contacts-export = Exportovat údaje
+contacts-export-hint = Vše, co je o této osobě uloženo, včetně interních poznámek, jako jeden soubor JSON (žádost o přístup podle GDPR). Každý export se zapíše do auditního záznamu.

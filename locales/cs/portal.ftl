@@ -89,3 +89,6 @@ portal-profile-phones-hint = Jedno číslo na řádek.
 portal-profile-save = Uložit
 portal-profile-saved = Uloženo.
 portal-profile-invalid = Jméno nebo telefonní číslo je příliš dlouhé nebo obsahuje řídicí znaky.
+portal-profile-data = Vaše údaje
+portal-profile-data-hint = Stáhněte si vše, co o vás tento helpdesk uchovává – váš profil, odkud jste nás kontaktovali, vaše souhlasy v chatu a vaše požadavky s jejich zprávami – jako jeden soubor JSON.
+portal-profile-download = Stáhnout moje údaje

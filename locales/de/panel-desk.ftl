@@ -153,3 +153,5 @@ size-mb = { $size } MB
 # language-name und profile-language* stehen bereits in locales/de/panel.ftl.
 contacts-consents = Einwilligung im Chat
 contacts-consent-given = { $when }: Version { $version } ({ $language }) zugestimmt, von { $ip }
+contacts-export = Daten exportieren
+contacts-export-hint = Alles, was über diese Person gespeichert ist, einschließlich interner Notizen, als eine JSON-Datei (DSGVO-Auskunftsersuchen). Jeder Export wird im Audit-Log festgehalten.

@@ -87,3 +87,6 @@ portal-profile-phones-hint = Eine Nummer pro Zeile.
 portal-profile-save = Speichern
 portal-profile-saved = Gespeichert.
 portal-profile-invalid = Ein Name oder eine Telefonnummer ist zu lang oder enthält Steuerzeichen.
+portal-profile-data = Ihre Daten
+portal-profile-data-hint = Laden Sie alles herunter, was dieser Helpdesk über Sie gespeichert hat – Ihr Profil, von wo Sie uns erreicht haben, Ihre Einwilligungen im Chat und Ihre Anfragen mit ihren Nachrichten – als eine JSON-Datei.
+portal-profile-download = Meine Daten herunterladen

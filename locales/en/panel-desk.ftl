@@ -156,3 +156,5 @@ profile-language-browser = As my browser asks
 profile-language-save = Save language
 contacts-consents = Chat consent
 contacts-consent-given = { $when }: agreed to version { $version } ({ $language }) from { $ip }
+contacts-export = Export data
+contacts-export-hint = Everything held about this person, internal notes included, as one JSON file (a GDPR access request). Each export is recorded in the audit log.

@@ -85,3 +85,6 @@ portal-profile-phones-hint = One number per line.
 portal-profile-save = Save
 portal-profile-saved = Saved.
 portal-profile-invalid = A name or phone number is too long or contains control characters.
+portal-profile-data = Your data
+portal-profile-data-hint = Download everything this helpdesk holds about you — your profile, where you were seen from, your chat consents and your requests with their messages — as one JSON file.
+portal-profile-download = Download my data

@@ -156,3 +156,5 @@ size-mb = { $size } MB
 # language-name un profile-language* jau ir failā locales/lv/panel.ftl.
 contacts-consents = Piekrišana tērzēšanā
 contacts-consent-given = { $when }: piekrita versijai { $version } ({ $language }) no { $ip }
+contacts-export = Eksportēt datus
+contacts-export-hint = Viss, kas par šo personu tiek glabāts, ieskaitot iekšējās piezīmes, vienā JSON failā (VDAR piekļuves pieprasījums). Katrs eksports tiek ierakstīts audita žurnālā.

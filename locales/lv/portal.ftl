@@ -88,3 +88,6 @@ portal-profile-phones-hint = Viens numurs katrā rindā.
 portal-profile-save = Saglabāt
 portal-profile-saved = Saglabāts.
 portal-profile-invalid = Vārds vai tālruņa numurs ir pārāk garš vai satur vadības rakstzīmes.
+portal-profile-data = Jūsu dati
+portal-profile-data-hint = Lejupielādējiet visu, ko šis palīdzības dienests par jums glabā — jūsu profilu, no kurienes sazinājāties, jūsu piekrišanas tērzēšanā un jūsu pieprasījumus ar to ziņām — vienā JSON failā.
+portal-profile-download = Lejupielādēt manus datus

@@ -157,3 +157,5 @@ size-mb = { $size } MB
 # language-name e profile-language* já estão em locales/pt/panel.ftl.
 contacts-consents = Consentimento no chat
 contacts-consent-given = { $when }: aceitou a versão { $version } ({ $language }) a partir de { $ip }
+contacts-export = Exportar dados
+contacts-export-hint = Tudo o que está guardado sobre esta pessoa, incluindo notas internas, num único ficheiro JSON (pedido de acesso RGPD). Cada exportação fica registada no registo de auditoria.

@@ -89,3 +89,6 @@ portal-profile-phones-hint = Um número por linha.
 portal-profile-save = Guardar
 portal-profile-saved = Guardado.
 portal-profile-invalid = Um nome ou número de telefone é demasiado longo ou contém caracteres de controlo.
+portal-profile-data = Os seus dados
+portal-profile-data-hint = Descarregue tudo o que este helpdesk guarda sobre si — o seu perfil, de onde nos contactou, os seus consentimentos no chat e os seus pedidos com as respetivas mensagens — num único ficheiro JSON.
+portal-profile-download = Descarregar os meus dados

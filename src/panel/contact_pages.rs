@@ -2,7 +2,8 @@
 //! with their details and tickets. On a person's page an agent edits what the contacts
 //! API's PATCH changes (name, emails, phones, company, address, custom fields) and merges
 //! another contact into this one (found by email or name, then confirmed); both go through
-//! the contacts domain with an audit entry in the same transaction.
+//! the contacts domain with an audit entry in the same transaction. Owners and admins also
+//! download the person's data export (`privacy`), audited as `contact.exported`.
 //!
 //! With departments restricted, an agent reaches only contacts that have no ticket or at
 //! least one ticket of theirs (`contacts::visible_to`); others answer 404 like a contact
@@ -17,12 +18,15 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::SignedIn;
 use super::desk::status_badge;
+use super::{SignedIn, Staff};
 use crate::app::AppState;
+use crate::auth::gate::Admins;
+use crate::auth::users::Role;
 use crate::contacts::{self, Contact, ContactError, ContactPatch};
 use crate::http::ApiError;
 use crate::http::page::Page;
+use crate::privacy;
 use crate::tickets::{self, ListQuery, Viewer};
 
 const PAGE: u32 = 50;
@@ -35,6 +39,22 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/contacts/{id}", get(show))
         .route("/agent/contacts/{id}/edit", post(edit))
         .route("/agent/contacts/{id}/merge", post(merge))
+        .route("/agent/contacts/{id}/export", get(export))
+}
+
+/// The person's data export with the session (the API route needs API credentials): owners
+/// and admins only, everything including internal notes; audited.
+async fn export(
+    State(state): State<AppState>,
+    staff: Staff<Admins>,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    reach(&staff, id).await?;
+    let now = state.clock.now_unix();
+    let export =
+        privacy::export_recorded(&staff.db, now, id, privacy::Audience::Staff, staff.actor())
+            .await?;
+    Ok(privacy::download(&export))
 }
 
 #[derive(Deserialize, Default)]
@@ -334,6 +354,13 @@ async fn render(
                     @if !person.address.is_empty() { dt { (t("contacts-address")) } dd class="address" { (person.address) } }
                     @for (key, value) in &person.custom { dt { (key) } dd { (custom_text(value)) } }
                     dt { (t("contacts-since")) } dd { (locale.datetime(&person.created_at)) }
+                }
+                @if signed_in.session.user.role >= Role::Admin {
+                    p class="contact-export" {
+                        a href={"/agent/contacts/" (id) "/export"} download { (t("contacts-export")) }
+                        " "
+                        span class="hint" { (t("contacts-export-hint")) }
+                    }
                 }
                 h2 { (t("contacts-tickets")) }
                 @if their.is_empty() {

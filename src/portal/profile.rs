@@ -1,6 +1,7 @@
 //! `/portal/profile`: the customer's name and phone numbers, changed through
 //! `contacts::update`. Their email addresses are shown, not edited here: an email is how
-//! they sign in, and changing it is for an agent.
+//! they sign in, and changing it is for an agent. `/portal/profile/export` downloads
+//! everything the helpdesk holds about them (`privacy::export`, without internal notes).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,9 +15,12 @@ use super::Customer;
 use crate::app::AppState;
 use crate::contacts::{self, ContactError, ContactPatch};
 use crate::http::ApiError;
+use crate::privacy;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/portal/profile", get(show).post(save))
+    Router::new()
+        .route("/portal/profile", get(show).post(save))
+        .route("/portal/profile/export", get(export))
 }
 
 enum Notice {
@@ -50,12 +54,27 @@ fn render(customer: &Customer, status: StatusCode, notice: Option<Notice>) -> Re
             }
             button type="submit" { (t("portal-profile-save")) }
         }
+        h2 { (t("portal-profile-data")) }
+        p class="hint" { (t("portal-profile-data-hint")) }
+        p { a href="/portal/profile/export" download { (t("portal-profile-download")) } }
     };
     customer.page(status, &title, body).into_response()
 }
 
 async fn show(customer: Customer) -> Response {
     render(&customer, StatusCode::OK, None)
+}
+
+/// The customer's own data export (GDPR right of access), as the person sees it: internal
+/// notes and the agents' history left out. Audited like a staff export; the entry names the
+/// portal, not the person's address, so the audit log holds no more of them than their id.
+async fn export(State(state): State<AppState>, customer: Customer) -> Result<Response, ApiError> {
+    let actor = crate::audit::Actor::system("portal");
+    let now = state.clock.now_unix();
+    let id = customer.contact.id;
+    let export =
+        privacy::export_recorded(&customer.db, now, id, privacy::Audience::Subject, actor).await?;
+    Ok(privacy::download(&export))
 }
 
 #[derive(Deserialize, Default)]

@@ -36,6 +36,7 @@ mod panel_admin;
 mod panel_tools;
 mod people;
 mod portal;
+mod privacy_export;
 mod search;
 mod setup;
 mod sighup;
