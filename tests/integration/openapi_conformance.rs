@@ -375,3 +375,61 @@ async fn chat_tool_answers_match_the_openapi_document() {
     oas.check("patch", one, s, &body);
     assert_eq!(oas.checked, 14);
 }
+
+/// A contact's data export (`privacy`) against its documentation, whose schemas admit no
+/// undescribed field: a ticket with a note, history and a file, then an unknown contact.
+#[tokio::test]
+async fn the_contact_export_matches_the_openapi_document() {
+    let daemon = Daemon::fresh();
+    create_owner(&daemon, "Opal", OWNER.0, OWNER.1).await;
+    let client = daemon.client();
+    let document: Value = client
+        .get(daemon.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut oas = Conformance {
+        document,
+        checked: 0,
+    };
+    let owner = |request: reqwest::RequestBuilder| request.basic_auth(OWNER.0, Some(OWNER.1));
+    let ticket: Value = owner(client.post(daemon.url("/api/v1/tickets")))
+        .json(&json!({"subject": "Export", "message": "Body", "contact": {"email": "ex@x.example", "name": "Ex"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (id, contact) = (
+        ticket["id"].as_i64().unwrap(),
+        ticket["contact"]["id"].as_i64().unwrap(),
+    );
+    let note = owner(client.post(daemon.url(&format!("/api/v1/tickets/{id}/messages"))))
+        .json(&json!({"type": "note", "body": "internal"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 201);
+    let file =
+        owner(client.post(daemon.url(&format!("/api/v1/tickets/{id}/attachments?filename=a.txt"))))
+            .body("some text")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(file.status(), 201);
+
+    let path = "/api/v1/contacts/{id}/export";
+    for contact in [contact, 999_999] {
+        let response = owner(client.get(daemon.url(&format!("/api/v1/contacts/{contact}/export"))))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        oas.check("get", path, status, &response.json().await.unwrap());
+    }
+    assert_eq!(oas.checked, 2);
+}
