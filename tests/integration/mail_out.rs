@@ -382,3 +382,76 @@ async fn the_relay_password_comes_from_the_credential_and_never_reaches_the_log(
     let said = daemon.stderr.text() + &daemon.stdout.text();
     assert!(!said.contains("s3cret"), "{said}");
 }
+
+/// Delivers a message to the daemon's LMTP listener with swaks, as the local MTA would;
+/// returns swaks' transcript (it must succeed).
+fn lmtp_deliver(daemon: &Daemon, headers: &[&str], body: &str) -> String {
+    let text = daemon.stdout.text();
+    let addr: std::net::SocketAddr = text
+        .lines()
+        .find_map(|l| l.strip_prefix("lmtp listening on "))
+        .expect("an `lmtp listening on` line")
+        .trim()
+        .parse()
+        .unwrap();
+    let mut command = std::process::Command::new("swaks");
+    command
+        .args(["--protocol", "LMTP", "--server", &addr.ip().to_string()])
+        .args(["--port", &addr.port().to_string(), "--helo", "mx.test"])
+        .args(["--to", "default@desk.example", "--from", "cara@x.example"])
+        .args(["--body", body]);
+    for header in headers {
+        command.args(["--header", header]);
+    }
+    let output = command.output().expect("swaks (Debian package swaks)");
+    let said = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    said
+}
+
+#[tokio::test]
+async fn a_mailed_reply_answers_the_customers_mail_and_their_answer_finds_the_ticket() {
+    let sink = SmtpSink::start(Answer::Accept);
+    let daemon = Daemon::start(
+        Options::default()
+            .env("HELPDESKD_MAIL_LMTP_LISTEN", "127.0.0.1:0")
+            .env("HELPDESKD_MAIL_RELAY", &sink.relay())
+            .env("HELPDESKD_MAIL_RELAY_SECURITY", "none"),
+    );
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    lmtp_deliver(
+        &daemon,
+        &[
+            "From: Cara <cara@x.example>",
+            "Subject: Printer jams",
+            "Message-Id: <first.1@x.example>",
+        ],
+        "It jams on every page.",
+    );
+    let (_, list) = api(&daemon, reqwest::Method::GET, "/api/v1/tickets", None).await;
+    let id = list["tickets"][0]["id"].as_i64().unwrap();
+
+    post_message(&daemon, id, "reply", "Clean the rollers.").await;
+    let got = sink.wait_received(1, DEADLINE);
+    let ours = parsed(&got[0]);
+    assert_eq!(ours.in_reply_to().as_text(), Some("first.1@x.example"));
+    let (subject, message_id) = (
+        ours.subject().unwrap().to_string(),
+        ours.message_id().unwrap().to_string(),
+    );
+
+    // Cara answers our mail: it joins the same ticket.
+    let said = lmtp_deliver(
+        &daemon,
+        &[
+            "From: Cara <cara@x.example>",
+            &format!("Subject: Re: {subject}"),
+            "Message-Id: <second.2@x.example>",
+            &format!("In-Reply-To: <{message_id}>"),
+            &format!("References: <first.1@x.example> <{message_id}>"),
+        ],
+        "That worked, thanks.",
+    );
+    assert!(said.contains(&format!("Added to ticket {id}")), "{said}");
+}

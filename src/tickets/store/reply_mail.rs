@@ -52,9 +52,9 @@ pub(super) fn queue(
         to: Mailbox::new((!name.is_empty()).then(|| name.to_string()), address),
         subject: reply_subject(&code, &subject),
         text: format!("{}\n\n-- \n[{code}] {FOOTER}\n", text.trim_end()),
-        // The Message-IDs of the customer's mails are not kept per message; the code in
-        // our own Message-ID and subject is what threads the answer back to the ticket.
-        references: Vec::new(),
+        // The customer's mail client threads our answer under their last mail; the code in
+        // our own Message-ID and subject is what brings their answer back to the ticket.
+        references: last_received(conn, ticket)?.into_iter().collect(),
         automatic: false,
     };
     outbox::enqueue(conn, now, identity, &mail).map_err(|e| match e {
@@ -62,6 +62,28 @@ pub(super) fn queue(
         OutboxError::Build(e) => TicketError::Invalid(format!("the reply's mail: {e}")),
     })?;
     Ok(true)
+}
+
+/// The Message-ID (with angle brackets) of the newest mail that reached this ticket, as
+/// `mail::inbound` remembers them (30 days). One that would not make a clean header is
+/// left out: it came from outside.
+fn last_received(conn: &Connection, ticket: i64) -> Result<Option<String>, rusqlite::Error> {
+    let id: Option<String> = conn
+        .prepare_cached(
+            "SELECT message_id FROM mail_received WHERE ticket_id = ?1
+             ORDER BY received_at DESC, rowid DESC LIMIT 1",
+        )?
+        .query_row([ticket], |r| r.get(0))
+        .optional()?;
+    Ok(id
+        .filter(|id| {
+            id.len() <= 250
+                && id.contains('@')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+        })
+        .map(|id| format!("<{id}>")))
 }
 
 /// `Re: [CODE] subject`, with any `Re:`/`Aw:`/`Fwd:` and `[CODE]` the subject already
@@ -174,6 +196,61 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(outbox(&db).await, [(mail.id, "cara@x.example".to_string())]);
+
+        // A reply after the customer's mail answers it (In-Reply-To, References); an id
+        // that would break the header is left out.
+        remember(&db, mail.id, "first@mail.example", 3)
+            .await
+            .unwrap();
+        remember(&db, mail.id, "second@mail.example", 4)
+            .await
+            .unwrap();
+        add(mail.id, say(MessageKind::Reply, "Answered."), None)
+            .await
+            .unwrap();
+        let answered = last_message(&db).await;
+        assert_eq!(
+            answered.in_reply_to().as_text(),
+            Some("second@mail.example")
+        );
+        remember(&db, mail.id, "bad id>@x", 5).await.unwrap();
+        add(mail.id, say(MessageKind::Reply, "Again."), None)
+            .await
+            .unwrap();
+        assert!(last_message(&db).await.in_reply_to().is_empty());
+    }
+
+    async fn remember(
+        db: &Database,
+        ticket: i64,
+        id: &'static str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        db.write(move |conn| -> Result<(), StoreError> {
+            conn.execute(
+                "INSERT INTO mail_received (message_id, ticket_id, received_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![id, ticket, at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn last_message(db: &Database) -> mail_parser::Message<'static> {
+        let raw: Vec<u8> = db
+            .read(|conn| -> Result<_, StoreError> {
+                Ok(conn.query_row(
+                    "SELECT message FROM mail_outbox ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        mail_parser::MessageParser::default()
+            .parse(&raw)
+            .unwrap()
+            .into_owned()
     }
 
     #[test]
