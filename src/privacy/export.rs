@@ -4,7 +4,9 @@
 //! Two audiences: `Staff` (owners and admins answering a request, or checking what is held)
 //! see everything, internal notes and the tickets' change history included; `Subject` (the
 //! person themself, from the portal) gets their personal data without the agents' internal
-//! working: no notes, no files attached to notes, no history. Spam and trash tickets are in
+//! working: no notes, no files attached to notes, no files an agent put on the ticket
+//! outside a message (the portal never shows those either), no history. Spam and trash
+//! tickets are in
 //! both: they are data held about the person until they are purged.
 //!
 //! Attachments are described (name, type, size, SHA-256), not included: the export stays a
@@ -243,9 +245,10 @@ fn ticket_export(
         })?;
     ticket.messages = messages(conn, id, audience)?;
     // Files are matched to the messages kept; a file on a left-out note is left out with it.
-    for (message_id, file) in attachments(conn, id)? {
+    for (message_id, by_contact, file) in attachments(conn, id)? {
         match message_id {
-            None => ticket.attachments.push(file),
+            None if audience == Audience::Staff || by_contact => ticket.attachments.push(file),
+            None => {}
             Some(m) => {
                 if let Some(message) = ticket.messages.iter_mut().find(|x| x.id == m) {
                     message.attachments.push(file);
@@ -314,25 +317,28 @@ fn messages(
     .collect()
 }
 
-/// A ticket's files (never their bytes), each with the message it belongs to, if any.
+/// A ticket's files (never their bytes), each with the message it belongs to, if any, and
+/// whether a contact uploaded it.
 fn attachments(
     conn: &Connection,
     ticket: i64,
-) -> Result<Vec<(Option<i64>, AttachmentMeta)>, rusqlite::Error> {
+) -> Result<Vec<(Option<i64>, bool, AttachmentMeta)>, rusqlite::Error> {
     conn.prepare_cached(
-        "SELECT message_id, id, filename, content_type, size, sha256, created_at
+        "SELECT message_id, uploaded_by_contact_id IS NOT NULL,
+                id, filename, content_type, size, sha256, created_at
          FROM attachments WHERE ticket_id = ?1 ORDER BY id",
     )?
     .query_map([ticket], |r| {
         Ok((
             r.get(0)?,
+            r.get(1)?,
             AttachmentMeta {
-                id: r.get(1)?,
-                filename: r.get(2)?,
-                content_type: r.get(3)?,
-                size: r.get(4)?,
-                sha256: r.get(5)?,
-                created_at: rfc3339(r.get(6)?),
+                id: r.get(2)?,
+                filename: r.get(3)?,
+                content_type: r.get(4)?,
+                size: r.get(5)?,
+                sha256: r.get(6)?,
+                created_at: rfc3339(r.get(7)?),
             },
         ))
     })?

@@ -5,7 +5,8 @@ use crate::contacts::{self, NewContact};
 use crate::tickets::{self, Actor, MessageKind, NewContactRef, NewMessage, NewTicket, Viewer};
 
 /// A contact with a ticket (their message, an agent's reply with a file, an internal note
-/// with a file), a sighting and a chat consent; returns the contact and ticket ids.
+/// with a file, a file of the agent's and one of theirs outside the thread), a sighting and
+/// a chat consent; returns the contact and ticket ids.
 async fn person(db: &Database, agent: Viewer, name: &str, emails: &[&str], ip: &str) -> (i64, i64) {
     let contact = contacts::create(
         db,
@@ -59,14 +60,25 @@ async fn person(db: &Database, agent: Viewer, name: &str, emails: &[&str], ip: &
     let note = message(MessageKind::Note, format!("internal: {name} is a VIP"))
         .await
         .unwrap();
-    for (message, file) in [(reply.id, "manual.txt"), (note.id, "internal.txt")] {
+    let files = [
+        (Some(reply.id), "manual.txt", Uploader::Agent(agent.user_id)),
+        (
+            Some(note.id),
+            "internal.txt",
+            Uploader::Agent(agent.user_id),
+        ),
+        // On the ticket, outside any message: the agent's is internal, the person's is theirs.
+        (None, "loose.txt", Uploader::Agent(agent.user_id)),
+        (None, "photo.txt", Uploader::Contact(contact.id)),
+    ];
+    for (message_id, file, uploader) in files {
         let upload = Upload {
             ticket_id: ticket.id,
-            message_id: Some(message),
+            message_id,
             filename: Some(format!("{name}-{file}")),
             declared_type: String::new(),
             bytes: format!("{name} {file}").into_bytes(),
-            uploader: Uploader::Agent(agent.user_id),
+            uploader,
         };
         attachments::store(db, 40, upload).await.unwrap();
     }
@@ -142,6 +154,8 @@ async fn staff_see_everything_the_subject_no_internal_notes_and_nobody_else() {
     assert_eq!(reply_file.sha256.len(), 64);
     assert_eq!(t.messages[2].attachments[0].filename, "Ann-internal.txt");
     assert!(t.history.as_ref().is_some_and(|h| !h.is_empty()));
+    let loose: Vec<&str> = t.attachments.iter().map(|a| a.filename.as_str()).collect();
+    assert_eq!(loose, ["Ann-loose.txt", "Ann-photo.txt"]);
 
     let subject = export::contact(&db, ann, Audience::Subject, 100)
         .await
@@ -155,6 +169,12 @@ async fn staff_see_everything_the_subject_no_internal_notes_and_nobody_else() {
         "the reply's file is theirs"
     );
     assert!(t.history.is_none());
+    let loose: Vec<&str> = t.attachments.iter().map(|a| a.filename.as_str()).collect();
+    assert_eq!(
+        loose,
+        ["Ann-photo.txt"],
+        "the agent's loose file is internal"
+    );
     assert_eq!(subject.consents, staff.consents);
     assert_eq!(subject.sightings, staff.sightings);
 
@@ -162,6 +182,7 @@ async fn staff_see_everything_the_subject_no_internal_notes_and_nobody_else() {
     let subject_json = serde_json::to_string(&subject).unwrap();
     assert!(staff_json.contains("internal: Ann is a VIP"));
     assert!(!subject_json.contains("VIP") && !subject_json.contains("internal.txt"));
+    assert!(!subject_json.contains("loose.txt"));
     assert!(!subject_json.contains("\"history\""));
     for json in [&staff_json, &subject_json] {
         for bob in ["Bob", "bob@y.example", "203.0.113.99"] {
