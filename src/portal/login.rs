@@ -202,17 +202,17 @@ async fn issue_and_log(
     mail: links::LinkMail,
 ) {
     let base = mail.base.clone();
-    match links::issue(&db, now, &email, &from.to_string(), Some(mail)).await {
+    // Without a relay the link goes to the log, not to the outbox: mailed once a relay is
+    // set, maybe days later, it would carry a link long dead.
+    let relay = !state.config.mail.relay.is_empty();
+    let mail = relay.then_some(mail);
+    match links::issue(&db, now, &email, &from.to_string(), mail).await {
+        Ok(Some(_)) if relay => state.mail.queued(),
         Ok(Some(issued)) => {
-            state.mail.queued();
-            if !state.config.mail.relay.is_empty() {
-                return;
-            }
-            // The one exception to "no secret in logs": with no relay configured, the
-            // queued mail waits, and the link reaches the customer only through whoever
-            // reads this log, so it is written here, at INFO, with the account's slug. It
-            // works once and for 30 minutes; the audit log records `portal.link_issued`
-            // without it. With a relay set, only the mail carries it.
+            // The one exception to "no secret in logs": with no relay configured, the link
+            // reaches the customer only through whoever reads this log, so it is written
+            // here, at INFO, with the account's slug. It works once and for 30 minutes;
+            // the audit log records `portal.link_issued` without it.
             let link = format!("{base}/portal/login?token={}", issued.token.as_str());
             tracing::info!(
                 account = %slug,

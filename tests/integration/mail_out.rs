@@ -455,3 +455,26 @@ async fn a_mailed_reply_answers_the_customers_mail_and_their_answer_finds_the_ti
     );
     assert!(said.contains(&format!("Added to ticket {id}")), "{said}");
 }
+
+#[tokio::test]
+async fn without_a_relay_replies_wait_and_the_sign_in_link_goes_to_the_log() {
+    let daemon = Daemon::fresh();
+    assert!(
+        daemon
+            .stderr
+            .wait_for("outgoing mail waits in the outbox until mail.relay is set")
+    );
+    create_owner(&daemon, "Otto", OWNER.0, OWNER.1).await;
+    let (id, _) = ticket(&daemon, "cara@portal.example", "No relay yet", "email").await;
+
+    let mut visitor = Visitor::new(&daemon);
+    let form = visitor.get("/portal/login").await;
+    let csrf = field(&form.body, "csrf");
+    let email = [("csrf", csrf.as_str()), ("email", "cara@portal.example")];
+    assert_eq!(visitor.post("/portal/login", &email).await.status, 200);
+    assert!(daemon.stderr.wait_for("portal sign-in link issued"));
+
+    // The reply's mail waits for a relay; the link, dead in 30 minutes, is not queued.
+    post_message(&daemon, id, "reply", "Waiting for a relay.").await;
+    wait_metric(&daemon, "helpdeskd_mail_queued 1").await;
+}
