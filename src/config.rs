@@ -506,6 +506,18 @@ impl Config {
                 format!("`{}`: give starttls, tls or none", self.mail.relay_security),
             ));
         }
+        if !self.mail.relay.is_empty()
+            && crate::mail::relay::relay_address(&self.mail.relay, &self.mail.relay_security)
+                .is_none()
+        {
+            return Err((
+                "mail.relay",
+                format!(
+                    "`{}` is not HOST:PORT (or empty to keep mail queued)",
+                    self.mail.relay
+                ),
+            ));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(("log.level", format!("not a valid log filter: {e}")));
         }
@@ -745,6 +757,17 @@ mod tests {
             "environment variable HELPDESKD_ATTACHMENTS_MAX_BYTES"
         );
         assert_eq!(err.key.as_deref(), Some("attachments.max_bytes"));
+    }
+
+    #[test]
+    fn the_mail_relay_is_host_and_port_or_empty() {
+        assert_eq!(load_text("", &[]).unwrap().mail.relay, "");
+        let config = load_text("[mail]\nrelay = \"smtp.example.com:2525\"\n", &[]).unwrap();
+        assert_eq!(config.mail.relay, "smtp.example.com:2525");
+        for bad in ["smtp.example.com:smtp", ":25", "smtp example.com"] {
+            let err = load_text("", &[("HELPDESKD_MAIL_RELAY", bad)]).unwrap_err();
+            assert_eq!(err.key.as_deref(), Some("mail.relay"), "{bad}");
+        }
     }
 
     #[test]

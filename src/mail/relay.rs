@@ -24,6 +24,12 @@ use crate::store::{Database, StoreError};
 use crate::tickets::{self, Actor};
 pub use transport::{Failure, Relay, RelayConfigError, classify};
 
+/// `mail.relay` as (host, port), the port defaulting by `relay_security`; `None` when it is
+/// not HOST:PORT. The configuration checks it at load.
+pub fn relay_address(relay: &str, security: &str) -> Option<(String, u16)> {
+    transport::host_port(relay, security).ok()
+}
+
 /// The longest the task sleeps without looking.
 const EVERY: Duration = Duration::from_secs(30);
 /// Mails read per query; the next batch is read after these are done.

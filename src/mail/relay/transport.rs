@@ -89,7 +89,7 @@ impl Relay {
 }
 
 /// `HOST:PORT` (`[v6]:PORT` too); without a port, the usual one for the security mode.
-fn host_port(relay: &str, security: &str) -> Result<(String, u16), RelayConfigError> {
+pub(super) fn host_port(relay: &str, security: &str) -> Result<(String, u16), RelayConfigError> {
     let bad = || RelayConfigError::Address(relay.to_string());
     let default_port = match security {
         "tls" => 465,
