@@ -4,7 +4,8 @@
 //! It wakes when a commit queued mail (`MailHub::queued`), when the earliest deferred mail
 //! is due, and at least every 30 s. A refusal that may pass (4xx, no connection) defers
 //! the mail with a doubling delay; a 5xx, or five days without success, drops it with a
-//! warning and, for a ticket's mail, a `mail_failed` event in the ticket's history.
+//! warning and, for a ticket's mail, a `mail_failed` event in the ticket's history. A
+//! relay that does not answer at all ends the pass: the other mails would fare no better.
 //!
 //! Delivery is at least once: the row is deleted in a write after the relay's 250, so a
 //! crash (or a failed write) between the two sends that mail again at the next start. A
@@ -34,7 +35,8 @@ pub fn relay_address(relay: &str, security: &str) -> Option<(String, u16)> {
 const EVERY: Duration = Duration::from_secs(30);
 /// Mails read per query; the next batch is read after these are done.
 const BATCH: i64 = 20;
-/// The first retry waits this long, each further one twice as long, up to `LONGEST_WAIT`.
+/// The first retry waits this long, each further one twice as long, up to
+/// `LONGEST_WAIT_SECS`.
 const FIRST_WAIT_SECS: i64 = 30;
 const LONGEST_WAIT_SECS: i64 = 3600;
 /// A mail the relay has not taken within this long is dropped, as an MTA bounces it.
