@@ -78,6 +78,8 @@ struct Transaction {
 async fn session(state: AppState, stream: TcpStream) -> std::io::Result<()> {
     let domain = state.mail.identity.domain.clone();
     let max_bytes = state.config.mail.max_message_bytes;
+    // Replies are small and each one is awaited by the client: send them at once.
+    stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     write
@@ -180,8 +182,9 @@ async fn session(state: AppState, stream: TcpStream) -> std::io::Result<()> {
                 }
             }
         };
-        write.write_all(reply.as_bytes()).await?;
-        write.write_all(b"\r\n").await?;
+        // One write per reply: split in two, Nagle's algorithm would hold the second part
+        // until the client's delayed ACK, 40 ms per command.
+        write.write_all(format!("{reply}\r\n").as_bytes()).await?;
         if errors >= MAX_ERRORS {
             write
                 .write_all(b"421 4.7.0 Too many errors, closing\r\n")
