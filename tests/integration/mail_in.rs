@@ -387,15 +387,28 @@ async fn the_spam_filter_judges_inbound_mail_into_the_quarantine() {
     let daemon = start(Options::default());
     create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
     // Untrained, it judges nothing: a spammy mail is an ordinary new ticket.
-    let first = ticket_in(&deliver(&daemon, "x@spam.example", "Jackpot", &text(SPAMMY, 1)));
+    let first = ticket_in(&deliver(
+        &daemon,
+        "x@spam.example",
+        "Jackpot",
+        &text(SPAMMY, 1),
+    ));
     let ticket = get(&daemon, &format!("/api/v1/tickets/{first}")).await;
-    assert_eq!((&ticket["status"], &ticket["spam_check"]), (&"new".into(), &Value::Null));
+    assert_eq!(
+        (&ticket["status"], &ticket["spam_check"]),
+        (&"new".into(), &Value::Null)
+    );
 
     // The agents mark ten of each, as mail.
     let client = daemon.client();
     for (words, mark, offset) in [(SPAMMY, "spam", 10), (HAMMY, "not-spam", 30)] {
         for i in 0..10 {
-            let id = ticket_in(&deliver(&daemon, "t@example.net", "teach", &text(words, offset + i)));
+            let id = ticket_in(&deliver(
+                &daemon,
+                "t@example.net",
+                "teach",
+                &text(words, offset + i),
+            ));
             let response = client
                 .post(daemon.url(&format!("/api/v1/tickets/{id}/{mark}")))
                 .basic_auth(OWNER.0, Some(OWNER.1))
@@ -406,11 +419,21 @@ async fn the_spam_filter_judges_inbound_mail_into_the_quarantine() {
         }
     }
 
-    let spam = ticket_in(&deliver(&daemon, "y@spam.example", "Winner", &text(SPAMMY, 77)));
+    let spam = ticket_in(&deliver(
+        &daemon,
+        "y@spam.example",
+        "Winner",
+        &text(SPAMMY, 77),
+    ));
     let ticket = get(&daemon, &format!("/api/v1/tickets/{spam}")).await;
     assert_eq!(ticket["status"], "spam", "{ticket}");
     assert_eq!(ticket["spam_check"]["verdict"], "spam");
-    let ham = ticket_in(&deliver(&daemon, "z@example.org", "Printer", &text(HAMMY, 55)));
+    let ham = ticket_in(&deliver(
+        &daemon,
+        "z@example.org",
+        "Printer",
+        &text(HAMMY, 55),
+    ));
     let ticket = get(&daemon, &format!("/api/v1/tickets/{ham}")).await;
     assert_eq!(ticket["status"], "new", "{ticket}");
     assert_eq!(ticket["spam_check"]["verdict"], "ham");
