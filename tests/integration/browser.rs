@@ -202,7 +202,7 @@ async fn webauthn_with_a_virtual_authenticator() {
     browser.remove_virtual_authenticator(&authenticator).await;
 }
 
-async fn sign_in_with_password(browser: &Browser, email: &str, password: &str) {
+pub async fn sign_in_with_password(browser: &Browser, email: &str, password: &str) {
     browser.goto("/agent/login").await;
     browser.fill("input[name=email]", email).await;
     browser.fill("input[name=password]", password).await;

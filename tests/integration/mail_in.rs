@@ -438,3 +438,61 @@ async fn the_spam_filter_judges_inbound_mail_into_the_quarantine() {
     assert_eq!(ticket["status"], "new", "{ticket}");
     assert_eq!(ticket["spam_check"]["verdict"], "ham");
 }
+
+#[tokio::test]
+async fn an_emailed_ticket_reads_well_in_the_panel() {
+    use crate::harness::browser::{self, Browser};
+    if !browser::available() {
+        return;
+    }
+    let daemon = start(Options::default());
+    create_owner(&daemon, "Olga", OWNER.0, OWNER.1).await;
+    let dir = tempfile::tempdir().unwrap();
+    // An HTML-only message with an image, as a mail client sends it.
+    let png = base64_lines(&crate::desk::png(64, 40));
+    let message = format!(
+        "From: Petra Schmidt <petra@example.de>\r\nTo: default@desk.example\r\n\
+         Subject: Drucker druckt nur leere Seiten\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         <p>Hallo,</p><p>seit dem Update druckt der Drucker im 2. Stock nur leere Seiten.</p>\
+         <script>document.title='pwned'</script><p>Grüße, Petra</p>\r\n\
+         --b1\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"screen.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{png}\r\n--b1--\r\n"
+    );
+    let file = dir.path().join("message.eml");
+    std::fs::write(&file, message).unwrap();
+    let (ok, said) = swaks(
+        &daemon,
+        &[
+            "--to",
+            "default@desk.example",
+            "--from",
+            "petra@example.de",
+            "--data",
+            &format!("@{}", file.display()),
+        ],
+    );
+    assert!(ok, "{said}");
+    let id = ticket_in(&said);
+    let browser = Browser::open(&daemon, "an_emailed_ticket_reads_well_in_the_panel").await;
+    crate::browser::sign_in_with_password(&browser, OWNER.0, OWNER.1).await;
+    browser.wait_for_path("/agent").await;
+    browser.goto(&format!("/agent/tickets/{id}")).await;
+    let page = browser.wait_for_text("body", "leere Seiten").await;
+    assert!(page.contains("Petra Schmidt"), "{page}");
+    assert!(page.contains("screen.png"), "{page}");
+    assert!(!page.contains("<p>") && !page.contains("b1"), "{page}");
+    assert_ne!(browser.client().title().await.unwrap(), "pwned");
+    browser.screenshot("email-ticket").await;
+}
+
+fn base64_lines(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+    text.as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
