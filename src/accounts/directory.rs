@@ -61,9 +61,14 @@ impl AccountDirectory {
         Ok(snapshot.by_host.get(&host.to_ascii_lowercase()).cloned())
     }
 
-    /// The routable account with this slug (inbound mail names accounts by slug).
-    pub fn by_slug(&self, slug: &str) -> Result<Option<RoutedAccount>, StoreError> {
+    /// The account inbound mail for `slug` reaches: the only account when there is one (as
+    /// for host names: a single-tenant appliance takes whatever its MTA hands it), else the
+    /// routable account with that slug.
+    pub fn for_mail(&self, slug: &str) -> Result<Option<RoutedAccount>, StoreError> {
         let snapshot = self.snapshot()?;
+        if let [only] = snapshot.routable.as_slice() {
+            return Ok(Some(only.clone()));
+        }
         Ok(snapshot
             .routable
             .iter()

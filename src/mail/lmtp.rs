@@ -6,7 +6,8 @@
 //! ticket is durably committed, so a message the MTA considers delivered is never lost;
 //! a failure of ours is a 4xx and the MTA keeps the message and retries.
 //!
-//! A recipient names an account by its slug: `acme@…` or `support+acme@…`.
+//! A recipient names an account by its slug: `acme@…` or `support+acme@…`; with a single
+//! account, every recipient is that account's.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -200,7 +201,7 @@ fn recipient(state: &AppState, address: &str) -> Result<RoutedAccount, String> {
         return Err("501 5.1.3 Give the recipient as <local@domain>".into());
     };
     let slug = local.rsplit_once('+').map_or(local, |(_, slug)| slug);
-    let account = state.directory.by_slug(slug).map_err(|e| {
+    let account = state.directory.for_mail(slug).map_err(|e| {
         tracing::error!(error = %e, "LMTP: the account directory failed");
         "451 4.3.0 Temporary failure; try again later".to_string()
     })?;

@@ -214,13 +214,39 @@ async fn mail_becomes_a_ticket_and_the_customers_reply_joins_it() {
     assert_ne!(ticket_in(&said), id);
     assert_eq!(ticket_count(&daemon).await, 2);
 
-    // An address of no account is refused at RCPT, and nothing is stored.
+    // With one account, any address the MTA hands over is its; with two, the local part
+    // (or its "+" suffix) names the account, and an address of none is refused at RCPT.
+    let (ok, said) = swaks(
+        &daemon,
+        &["--to", "help@desk.example", "--from", "a@b.example"],
+    );
+    assert!(ok && said.contains("created"), "{said}");
+    assert_eq!(ticket_count(&daemon).await, 3);
+    let data = daemon.data_arg();
+    crate::harness::cli_ok(&[
+        "account",
+        "create",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--host",
+        "acme.example",
+        "--data-dir",
+        &data,
+    ]);
     let (ok, said) = swaks(
         &daemon,
         &["--to", "nobody@desk.example", "--from", "jana@example.cz"],
     );
     assert!(!ok && said.contains("550 5.1.1"), "{said}");
-    assert_eq!(ticket_count(&daemon).await, 2);
+    let (ok, said) = swaks(
+        &daemon,
+        &["--to", "help+acme@desk.example", "--from", "a@b.example"],
+    );
+    assert!(ok && said.contains("created"), "{said}");
+    // Its own database: acme's first ticket, while default has three.
+    assert_eq!(ticket_in(&said), 1, "{said}");
 }
 
 /// A raw LMTP session, for what swaks will not send.
