@@ -344,9 +344,11 @@ impl Connection {
         self.tell_position().await
     }
 
-    async fn message(&mut self, client_id: &str, body: &str) -> Flow {
+    /// The bound chat, once the visitor's message budget allows one more write job; else
+    /// what to do instead (nothing bound: carry on; over budget: the rate-limit answer).
+    async fn bound_within_budget(&mut self) -> Result<i64, Flow> {
         let Some((chat, visitor)) = self.bound.as_ref().map(|b| (b.chat, b.visitor.clone())) else {
-            return Flow::Continue;
+            return Err(Flow::Continue);
         };
         let limited = self.ctx.state.chat.limits.message(
             &self.ctx.account.id,
@@ -355,9 +357,17 @@ impl Connection {
             Instant::now(),
         );
         if let Err(wait) = limited {
-            return self.rate_limited(wait).await;
+            return Err(self.rate_limited(wait).await);
         }
         self.refused_in_a_row = 0;
+        Ok(chat)
+    }
+
+    async fn message(&mut self, client_id: &str, body: &str) -> Flow {
+        let chat = match self.bound_within_budget().await {
+            Ok(chat) => chat,
+            Err(flow) => return flow,
+        };
         let now = self.now();
         let posted = match store::visitor_message(&self.ctx.db, now, chat, client_id, body).await {
             Ok(posted) => posted,
@@ -417,21 +427,12 @@ impl Connection {
     /// Mails the conversation to the chat's contact. The socket stays bound after the
     /// chat's end, so this works during the chat and after it alike.
     async fn transcript(&mut self) -> Flow {
-        let Some((chat, visitor)) = self.bound.as_ref().map(|b| (b.chat, b.visitor.clone())) else {
-            return Flow::Continue;
-        };
         // Each request is a write job: a flood of them is limited like a flood of messages
         // (the store's own once-per-window rule decides whether a mail goes out).
-        let limited = self.ctx.state.chat.limits.message(
-            &self.ctx.account.id,
-            &visitor,
-            &self.ctx.ip,
-            Instant::now(),
-        );
-        if let Err(wait) = limited {
-            return self.rate_limited(wait).await;
-        }
-        self.refused_in_a_row = 0;
+        let chat = match self.bound_within_budget().await {
+            Ok(chat) => chat,
+            Err(flow) => return flow,
+        };
         let sender = transcript::Sender {
             identity: self.ctx.state.mail.identity.clone(),
             account_name: self.ctx.account.name.clone(),
