@@ -146,7 +146,10 @@ async fn an_agents_reply_is_mailed_but_not_a_note_nor_a_chat_reply() {
     assert!(text.contains(&format!("[{code}]")), "{text}");
     assert!(!text.contains("INTERNAL"), "{text}");
 
-    // Nothing else was sent, and nothing waits.
+    // Nothing else was sent, and nothing waits. The sink has the mail a moment before the
+    // daemon hears its 250 and counts it, and the queued gauge may still be the 0 of the
+    // pass before the reply: wait for the count first.
+    wait_metric(&daemon, "helpdeskd_mail_sent_total 1").await;
     let figures = wait_metric(&daemon, "helpdeskd_mail_queued 0").await;
     assert!(figures.contains("helpdeskd_mail_sent_total 1"), "{figures}");
     assert_eq!(sink.received().len(), 1);
