@@ -101,26 +101,14 @@ fn queue(conn: &Connection, now: i64, sender: &Sender, chat: i64) -> Result<i64,
     Ok(queued)
 }
 
-/// The contact's first address (the one the chat or their first ticket began with). An
-/// address lettre cannot write is treated as none: a clear refusal beats a stuck mail.
+/// The contact's mailbox (`contacts::mailbox`), or the refusal the visitor is told.
 fn recipient(conn: &Connection, contact: i64) -> Result<Mailbox, ChatError> {
-    let found: Option<(String, String)> = conn
-        .prepare_cached(
-            "SELECT e.email, c.name FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
-             WHERE e.contact_id = ?1 ORDER BY e.rowid LIMIT 1",
-        )?
-        .query_row([contact], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let no_email = || {
+    crate::contacts::mailbox(conn, contact)?.ok_or_else(|| {
         ChatError::Invalid(
             "no_email",
             "this chat has no email address to send the transcript to".into(),
         )
-    };
-    let (email, name) = found.ok_or_else(no_email)?;
-    let address = email.parse().map_err(|_| no_email())?;
-    let name = Some(name).filter(|n| !n.trim().is_empty());
-    Ok(Mailbox::new(name, address))
+    })
 }
 
 /// The chat's messages, both sides, in their order. Only `message` events count (joins,

@@ -194,6 +194,27 @@ pub(crate) fn find_by_email(
         .optional()
 }
 
+/// In a transaction: where mail to contact `id` goes: their first address (the one they
+/// were first known by) with their name. `None` without an address, or with one lettre
+/// cannot write (a mail that could never be sent is better not queued).
+pub(crate) fn mailbox(
+    conn: &Connection,
+    id: i64,
+) -> Result<Option<lettre::message::Mailbox>, rusqlite::Error> {
+    let found: Option<(String, String)> = conn
+        .prepare_cached(
+            "SELECT e.email, c.name FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+             WHERE e.contact_id = ?1 ORDER BY e.rowid LIMIT 1",
+        )?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(found.and_then(|(email, name)| {
+        let address = email.parse().ok()?;
+        let name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
+        Some(lettre::message::Mailbox::new(name, address))
+    }))
+}
+
 /// In a transaction: notes that contact `id` was seen with an IP address (`kind` "ip") or
 /// a visitor id ("visitor") at `now`: the first time adds it, later times move `last_seen`.
 pub(crate) fn note_sighting(

@@ -1,8 +1,6 @@
 //! An agent's reply goes to the customer by mail, queued in the commit that stores the
 //! reply: the reply is never saved without its mail, nor mailed without being saved.
 
-use lettre::Address;
-use lettre::message::Mailbox;
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::mail::Identity;
@@ -22,34 +20,24 @@ pub(super) fn queue(
     ticket: i64,
     text: &str,
 ) -> Result<bool, TicketError> {
-    // A contact may have several addresses; the first one they were known by gets it.
-    let row: Option<(String, String, String, String, Option<String>)> = conn
-        .prepare_cached(
-            "SELECT t.code, t.subject, t.channel, c.name,
-                    (SELECT email FROM contact_emails WHERE contact_id = c.id ORDER BY rowid LIMIT 1)
-             FROM tickets t JOIN contacts c ON c.id = t.contact_id WHERE t.id = ?1",
-        )?
+    let row: Option<(String, String, String, i64)> = conn
+        .prepare_cached("SELECT code, subject, channel, contact_id FROM tickets WHERE id = ?1")?
         .query_row([ticket], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let Some((code, subject, channel, name, Some(email))) = row else {
+    let Some((code, subject, channel, contact)) = row else {
         return Ok(false);
     };
     if channel == "chat" {
         return Ok(false);
     }
-    let Ok(address) = email.parse::<Address>() else {
-        tracing::warn!(
-            ticket,
-            "reply not mailed: the contact's address is not one lettre accepts"
-        );
+    let Some(to) = crate::contacts::mailbox(conn, contact)? else {
         return Ok(false);
     };
-    let name = name.trim();
     let mail = Outgoing {
         ticket: Some((ticket, code.clone())),
-        to: Mailbox::new((!name.is_empty()).then(|| name.to_string()), address),
+        to,
         subject: reply_subject(&code, &subject),
         text: format!("{}\n\n-- \n[{code}] {FOOTER}\n", text.trim_end()),
         // The customer's mail client threads our answer under their last mail; the code in
