@@ -20,7 +20,8 @@
 //!
 //! `BENCH_DIR` chooses where the temporary data dir goes. `BENCH_DATA=DIR` keeps the built
 //! data dir in DIR and reuses it on the next run (building takes about a minute).
-//! Readers: 2 connections, SQLite's default page cache (2 MiB each), as the daemon opens them.
+//! Readers: 2 connections, each with the daemon's default page cache (`storage.reader_cache_mib`);
+//! `BENCH_READER_CACHE_MIB` sets another size.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +36,14 @@ use rand::distributions::{Distribution, WeightedIndex};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{OptionalExtension, params};
+
+/// The daemon's default reader cache, or `BENCH_READER_CACHE_MIB`.
+fn reader_cache_mib() -> u32 {
+    std::env::var("BENCH_READER_CACHE_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(helpdeskd::config::StorageConfig::default().reader_cache_mib)
+}
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -189,6 +198,7 @@ fn main() -> Result<(), Error> {
             &KeySource::File(dir.join("master.key")),
             StoreOptions {
                 readers_per_database: 2,
+                reader_cache_mib: reader_cache_mib(),
                 busy_timeout: Duration::from_secs(5),
             },
             OpenMode::CreateIfMissing,

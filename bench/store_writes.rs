@@ -28,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &KeySource::File(dir.path().join("master.key")),
             StoreOptions {
                 readers_per_database: 2,
+                reader_cache_mib: 2,
                 busy_timeout: Duration::from_secs(5),
             },
             OpenMode::CreateIfMissing,

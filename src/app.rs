@@ -55,6 +55,7 @@ pub fn open_store(
         &KeySource::locate(&config.master_key_path()),
         StoreOptions {
             readers_per_database: config.storage.readers_per_database as usize,
+            reader_cache_mib: config.storage.reader_cache_mib,
             busy_timeout: std::time::Duration::from_millis(config.storage.busy_timeout_ms),
         },
         mode,

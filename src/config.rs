@@ -122,6 +122,8 @@ pub struct MetricsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     pub readers_per_database: u32,
+    /// Page cache of each read-only connection, in MiB.
+    pub reader_cache_mib: u32,
     pub busy_timeout_ms: u64,
 }
 
@@ -265,6 +267,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             readers_per_database: 4,
+            reader_cache_mib: 64,
             busy_timeout_ms: 5000,
         }
     }
@@ -450,6 +453,12 @@ impl Config {
             return Err((
                 "storage.readers_per_database",
                 "must be between 1 and 64".into(),
+            ));
+        }
+        if !(1..=4096).contains(&self.storage.reader_cache_mib) {
+            return Err((
+                "storage.reader_cache_mib",
+                "must be between 1 and 4096".into(),
             ));
         }
         if !self.public_url.is_empty() && !self.public_url.starts_with("https://") {
@@ -796,6 +805,21 @@ mod tests {
         assert_eq!(err.key.as_deref(), Some("http.listen"));
         let err = load_text("", &[("HELPDESKD_HTTP_LISTN", "x")]).unwrap_err();
         assert!(err.origin.contains("HELPDESKD_HTTP_LISTN"));
+    }
+
+    #[test]
+    fn the_reader_cache_is_bounded() {
+        let config = load_text("[storage]\nreader_cache_mib = 8\n", &[]).unwrap();
+        assert_eq!(config.storage.reader_cache_mib, 8);
+        for bad in ["0", "5000"] {
+            let err =
+                load_text(&format!("[storage]\nreader_cache_mib = {bad}\n"), &[]).unwrap_err();
+            assert_eq!(
+                err.key.as_deref(),
+                Some("storage.reader_cache_mib"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

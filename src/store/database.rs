@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::StoreError;
-use super::connection::{self, Access};
+use super::connection::{self, Access, PageMac};
 use super::keys::SecretKey;
 use super::migrations::{self, Migration, MigrationReport};
 use super::readers::ReaderPool;
@@ -23,6 +23,7 @@ pub struct OpenSpec<'a> {
     pub migrations: &'static [Migration],
     pub backup_dir: &'a Path,
     pub readers: usize,
+    pub reader_cache_mib: u32,
     pub busy_timeout: Duration,
     pub now_unix: i64,
     pub commit_hook: Option<&'static CommitHook>,
@@ -62,6 +63,10 @@ impl Database {
                     source,
                 })?;
         }
+        let mac = PageMac::of(&conn).map_err(|source| StoreError::Open {
+            path: spec.path.to_path_buf(),
+            source,
+        })?;
         let (writer, thread) = Writer::spawn(
             spec.name.clone(),
             conn,
@@ -75,6 +80,8 @@ impl Database {
         let readers = ReaderPool::new(
             spec.path.to_path_buf(),
             spec.key.clone(),
+            mac,
+            spec.reader_cache_mib,
             spec.readers,
             spec.busy_timeout,
         );

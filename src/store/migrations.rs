@@ -108,11 +108,14 @@ fn backup_before_migration(
         path: target.clone(),
         source,
     };
-    let mut copy = connection::open(
+    // The copy takes the source's pages as they are, so it must use the same page MAC.
+    let mac = connection::PageMac::of(conn).map_err(fail)?;
+    let mut copy = connection::open_with(
         &target,
         key,
         Access::Writer { create: true },
         std::time::Duration::from_secs(5),
+        Some(mac),
     )?;
     rusqlite::backup::Backup::new(conn, &mut copy)
         .and_then(|b| b.run_to_completion(256, std::time::Duration::ZERO, None))

@@ -117,6 +117,8 @@ impl DataLayout {
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub readers_per_database: usize,
+    /// Page cache of each read-only connection, MiB (see `storage.reader_cache_mib`).
+    pub reader_cache_mib: u32,
     pub busy_timeout: Duration,
 }
 
@@ -172,6 +174,7 @@ impl Store {
             migrations: schema::SYSTEM,
             backup_dir: &layout.migration_backups(),
             readers: options.readers_per_database,
+            reader_cache_mib: options.reader_cache_mib,
             busy_timeout: options.busy_timeout,
             now_unix,
             commit_hook: None,
@@ -275,6 +278,7 @@ impl Store {
                 migrations: schema::ACCOUNT,
                 backup_dir: &store.layout.migration_backups(),
                 readers: store.options.readers_per_database,
+                reader_cache_mib: store.options.reader_cache_mib,
                 busy_timeout: store.options.busy_timeout,
                 now_unix,
                 commit_hook: Some(&crate::search::INDEX_AT_COMMIT),
@@ -467,6 +471,7 @@ pub(crate) fn open_for_test(dir: &Path) -> Arc<Store> {
         &KeySource::File(dir.join("master.key")),
         StoreOptions {
             readers_per_database: 2,
+            reader_cache_mib: 2,
             busy_timeout: Duration::from_secs(1),
         },
         OpenMode::CreateIfMissing,
@@ -483,6 +488,7 @@ mod tests {
     fn options() -> StoreOptions {
         StoreOptions {
             readers_per_database: 2,
+            reader_cache_mib: 2,
             busy_timeout: Duration::from_secs(1),
         }
     }
@@ -650,6 +656,7 @@ mod tests {
             migrations,
             backup_dir: &backups,
             readers: 1,
+            reader_cache_mib: 2,
             busy_timeout: Duration::from_secs(1),
             now_unix: 5,
             commit_hook: None,
@@ -683,6 +690,110 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((email.as_str(), key_len), ("kept@x.example", 32));
+    }
+
+    #[tokio::test]
+    async fn readers_get_the_configured_page_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(
+            DataLayout::new(dir.path()),
+            &KeySource::File(dir.path().join("master.key")),
+            StoreOptions {
+                reader_cache_mib: 3,
+                ..options()
+            },
+            OpenMode::CreateIfMissing,
+            0,
+        )
+        .unwrap();
+        let size: i64 = store
+            .system()
+            .read(|c| -> Result<_, StoreError> {
+                Ok(c.query_row("PRAGMA cache_size", [], |r| r.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(size, -3 * 1024);
+    }
+
+    #[tokio::test]
+    async fn databases_made_with_sha512_page_macs_still_open_migrate_and_read() {
+        use connection::{Access, PageMac};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("account.db");
+        let key = SecretKey::random();
+        let backups = dir.path().join("backups");
+        {
+            let legacy = connection::open_with(
+                &path,
+                &key,
+                Access::Writer { create: true },
+                Duration::from_secs(1),
+                Some(PageMac::Sha512),
+            )
+            .unwrap();
+            migrations::apply(&legacy, &path, &key, &schema::ACCOUNT[..1], &backups, 1).unwrap();
+            legacy
+                .execute_batch(
+                    "INSERT INTO users (email, name, role, password_hash, created_at)
+                     VALUES ('old@x.example', 'Old', 'owner', 'h', 0)",
+                )
+                .unwrap();
+        }
+        let (db, report) = Database::open(OpenSpec {
+            name: "t".into(),
+            path: &path,
+            key: &key,
+            create: false,
+            migrations: schema::ACCOUNT,
+            backup_dir: &backups,
+            readers: 1,
+            reader_cache_mib: 2,
+            busy_timeout: Duration::from_secs(1),
+            now_unix: 5,
+            commit_hook: None,
+        })
+        .unwrap();
+        let (email, mac) = db
+            .read(|c| -> Result<_, StoreError> {
+                let email: String = c.query_row("SELECT email FROM users", [], |r| r.get(0))?;
+                Ok((email, PageMac::of(c)?))
+            })
+            .await
+            .unwrap();
+        assert_eq!((email.as_str(), mac), ("old@x.example", PageMac::Sha512));
+        let backup = report.backup.expect("a backup before migrating");
+        let copy = connection::open(&backup, &key, Access::Reader, Duration::from_secs(1)).unwrap();
+        assert_eq!(PageMac::of(&copy).unwrap(), PageMac::Sha512);
+
+        let fresh = dir.path().join("fresh.db");
+        let new = connection::open(
+            &fresh,
+            &key,
+            Access::Writer { create: true },
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        new.execute_batch("CREATE TABLE t (v); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(new);
+        let reopened =
+            connection::open(&fresh, &key, Access::Reader, Duration::from_secs(1)).unwrap();
+        assert_eq!(PageMac::of(&reopened).unwrap(), PageMac::Sha256);
+        // The pages really carry SHA-256 MACs: read as SHA-512 they do not verify.
+        let forced = connection::open_with(
+            &fresh,
+            &key,
+            Access::Reader,
+            Duration::from_secs(1),
+            Some(PageMac::Sha512),
+        );
+        assert!(matches!(forced, Err(StoreError::WrongKey { .. })));
+        let wrong = SecretKey::random();
+        assert!(matches!(
+            connection::open(&fresh, &wrong, Access::Reader, Duration::from_secs(1)),
+            Err(StoreError::WrongKey { .. })
+        ));
     }
 
     #[tokio::test]

@@ -8,12 +8,15 @@ use rusqlite::Connection;
 use tokio::sync::Semaphore;
 
 use super::StoreError;
-use super::connection::{self, Access};
+use super::connection::{self, Access, PageMac};
 use super::keys::SecretKey;
 
 pub struct ReaderPool {
     path: PathBuf,
     key: SecretKey,
+    /// The writer's, so readers need not find it out again.
+    mac: PageMac,
+    cache_mib: u32,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
@@ -21,10 +24,19 @@ pub struct ReaderPool {
 
 impl ReaderPool {
     /// Connections are opened on first use, so an idle account costs no file handles.
-    pub fn new(path: PathBuf, key: SecretKey, size: usize, busy_timeout: Duration) -> Self {
+    pub fn new(
+        path: PathBuf,
+        key: SecretKey,
+        mac: PageMac,
+        cache_mib: u32,
+        size: usize,
+        busy_timeout: Duration,
+    ) -> Self {
         ReaderPool {
             path,
             key,
+            mac,
+            cache_mib,
             busy_timeout,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size.max(1))),
@@ -79,7 +91,27 @@ impl ReaderPool {
         let idle = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
         match idle {
             Some(conn) => Ok(conn),
-            None => connection::open(&self.path, &self.key, Access::Reader, self.busy_timeout),
+            None => {
+                let conn = connection::open_with(
+                    &self.path,
+                    &self.key,
+                    Access::Reader,
+                    self.busy_timeout,
+                    Some(self.mac),
+                )?;
+                // Pages in the cache are already decrypted and verified; a page read again
+                // from the file costs an AES decryption and an HMAC. SQLite fills the cache
+                // only as pages are used, so a small account stays small.
+                conn.execute_batch(&format!(
+                    "PRAGMA cache_size = -{};",
+                    u64::from(self.cache_mib) * 1024
+                ))
+                .map_err(|source| StoreError::Open {
+                    path: self.path.clone(),
+                    source,
+                })?;
+                Ok(conn)
+            }
         }
     }
 

@@ -174,6 +174,7 @@ async fn write_account_db(daemon: &Daemon, sql: String) {
             &KeySource::File(daemon.data_dir.join("master.key")),
             StoreOptions {
                 readers_per_database: 1,
+                reader_cache_mib: 2,
                 busy_timeout: Duration::from_secs(5),
             },
             OpenMode::Existing,

@@ -52,6 +52,7 @@ async fn outbox(daemon: &Daemon) -> Vec<(String, String, String)> {
             &KeySource::File(daemon.data_dir.join("master.key")),
             StoreOptions {
                 readers_per_database: 1,
+                reader_cache_mib: 2,
                 busy_timeout: Duration::from_secs(5),
             },
             OpenMode::Existing,
