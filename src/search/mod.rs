@@ -662,11 +662,11 @@ fn select(
 const BM25: &str = "bm25(ticket_search, 10.0, 1.0, 4.0)";
 
 /// A page of a search without filters, ranked on the full-text index alone: the best
-/// `offset + limit` matches by score (one more to see a tie at the edge), then only those
-/// looked up in tickets to order equal scores by recency. Without this, every match (tens
-/// of thousands for a common word) is looked up in tickets just for that tie-break. `None`
-/// when the match after the last one has the same score: ties crossing the page edge need
-/// the full query to order them by recency.
+/// `offset + limit` matches by score, and past them up to `TIE_ROOM` more so that a run of
+/// equal scores crossing the page edge is seen whole; then only those looked up in tickets
+/// to order equal scores by recency. Without this, every match (tens of thousands for a
+/// common word) is looked up in tickets just for that tie-break. `None` when even the extra
+/// rows all tie with the edge: only the full query can order such a run by recency.
 fn best_unfiltered(
     conn: &Connection,
     expression: &str,
@@ -674,20 +674,24 @@ fn best_unfiltered(
     limit: u32,
 ) -> Result<Option<Vec<i64>>, rusqlite::Error> {
     let wanted = offset as usize + limit as usize;
+    let fetch = wanted + 1 + TIE_ROOM;
     let mut ranked: Vec<(f64, i64, i64)> = conn
         .prepare_cached(&format!(
             "SELECT {BM25}, rowid FROM ticket_search WHERE ticket_search MATCH ?1
              ORDER BY 1 LIMIT ?2"
         ))?
-        .query_map(params![expression, wanted as i64 + 1], |r| {
+        .query_map(params![expression, fetch as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, 0))
         })?
         .collect::<Result<_, _>>()?;
     if ranked.len() > wanted {
-        if ranked[wanted].0 == ranked[wanted - 1].0 {
-            return Ok(None);
+        let edge = ranked[wanted - 1].0;
+        match ranked[wanted..].iter().position(|row| row.0 != edge) {
+            // Everything from here on scores worse than the page's last row.
+            Some(after_ties) => ranked.truncate(wanted + after_ties),
+            None if ranked.len() == fetch => return Ok(None),
+            None => {}
         }
-        ranked.truncate(wanted);
     }
     let mut updated = conn.prepare_cached("SELECT updated_at FROM tickets WHERE id = ?1")?;
     for row in &mut ranked {
@@ -700,11 +704,15 @@ fn best_unfiltered(
     Ok(Some(
         ranked
             .into_iter()
+            .take(wanted)
             .skip(offset as usize)
             .map(|(_, id, _)| id)
             .collect(),
     ))
 }
+
+/// Rows fetched past a page's edge to see the whole run of scores equal to its last one.
+const TIE_ROOM: usize = 200;
 
 /// Whether a list filtered by `tag` is better walked newest-first, checking each ticket's
 /// tags, than started from the tag's tickets and sorted: when the tag is on enough tickets

@@ -66,9 +66,10 @@ async fn ids(db: &Database, viewer: Viewer, q: &str, filters: Filters) -> Vec<i6
         .collect()
 }
 
-async fn sql(db: &Database, statement: &'static str) {
+async fn sql(db: &Database, statement: impl Into<String>) {
+    let statement = statement.into();
     db.write(move |conn| -> Result<(), StoreError> {
-        conn.execute_batch(statement)?;
+        conn.execute_batch(&statement)?;
         Ok(())
     })
     .await
@@ -1120,4 +1121,49 @@ async fn the_backlog_is_indexed_by_the_sweep_and_then_emptied() {
     assert_eq!(ids(&db, me, "quokka", Filters::default()).await, vec![id]);
     assert_eq!(ids(&db, me, "wombat", Filters::default()).await, vec![id]);
     assert_eq!(index_backlog(&db).await.unwrap(), 0, "nothing is left");
+}
+
+/// A run of equal scores longer than the rows fetched past the page edge still comes out
+/// newest first, page after page.
+#[tokio::test]
+async fn a_long_run_of_equal_scores_is_ordered_by_recency() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, agent.role);
+    let count = super::TIE_ROOM as i64 + 40;
+    for n in 0..count {
+        ticket(
+            &db,
+            agent.id,
+            "Printer jam",
+            "Paper stuck",
+            &format!("p{n}@x.example"),
+        )
+        .await;
+    }
+    // Updated in an order unrelated to the ids: 7 is coprime with the count.
+    sql(
+        &db,
+        format!("UPDATE tickets SET updated_at = 1000 + ((id * 7) % {count});"),
+    )
+    .await;
+    let mut expected: Vec<i64> = (1..=count).collect();
+    expected.sort_by_key(|id| std::cmp::Reverse((id * 7) % count));
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let search = Search {
+            q: Some("printer jam".into()),
+            // 25: the first page falls back to the full query, later ones do not.
+            limit: 25,
+            cursor,
+            ..Search::default()
+        };
+        let page = find(&db, me, search).await.unwrap();
+        seen.extend(page.tickets.iter().map(|t| t.id));
+        match page.next {
+            Some(next) => cursor = Cursor::parse(&next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected);
 }
