@@ -959,23 +959,28 @@ async fn equal_scores_are_ordered_by_recency() {
     let all = ids(&db, me, "server down", Filters::default()).await;
     assert_eq!(all, newest_first);
     for limit in [1, 2, 3] {
-        let mut seen = Vec::new();
-        let mut cursor = None;
-        loop {
-            let search = Search {
-                q: Some("server down".into()),
-                limit,
-                cursor,
-                ..Search::default()
-            };
-            let page = find(&db, me, search).await.unwrap();
-            seen.extend(page.tickets.iter().map(|t| t.id));
-            match page.next {
-                Some(next) => cursor = Cursor::parse(&next),
-                None => break,
-            }
-        }
+        let seen = every_page(&db, me, "server down", limit).await;
         assert_eq!(seen, newest_first, "pages of {limit}");
+    }
+}
+
+/// The ids of every page of a search, following the cursors.
+async fn every_page(db: &Database, viewer: Viewer, q: &str, limit: u32) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let search = Search {
+            q: Some(q.into()),
+            limit,
+            cursor,
+            ..Search::default()
+        };
+        let page = find(db, viewer, search).await.unwrap();
+        seen.extend(page.tickets.iter().map(|t| t.id));
+        match page.next {
+            Some(next) => cursor = Cursor::parse(&next),
+            None => return seen,
+        }
     }
 }
 
@@ -1148,22 +1153,6 @@ async fn a_long_run_of_equal_scores_is_ordered_by_recency() {
     .await;
     let mut expected: Vec<i64> = (1..=count).collect();
     expected.sort_by_key(|id| std::cmp::Reverse((id * 7) % count));
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let search = Search {
-            q: Some("printer jam".into()),
-            // 25: the first page falls back to the full query, later ones do not.
-            limit: 25,
-            cursor,
-            ..Search::default()
-        };
-        let page = find(&db, me, search).await.unwrap();
-        seen.extend(page.tickets.iter().map(|t| t.id));
-        match page.next {
-            Some(next) => cursor = Cursor::parse(&next),
-            None => break,
-        }
-    }
-    assert_eq!(seen, expected);
+    // Pages of 25: the first falls back to the full query, later ones do not.
+    assert_eq!(every_page(&db, me, "printer jam", 25).await, expected);
 }

@@ -71,21 +71,13 @@ pub fn open_with(
     busy_timeout: Duration,
     mac: Option<PageMac>,
 ) -> Result<Connection, StoreError> {
-    let tries: &[PageMac] = match mac {
-        Some(PageMac::Sha256) => &[PageMac::Sha256],
-        Some(PageMac::Sha512) => &[PageMac::Sha512],
-        None => &[PageMac::Sha256, PageMac::Sha512],
-    };
-    let mut result = Err(StoreError::WrongKey {
-        path: path.to_path_buf(),
-    });
-    for &mac in tries {
-        result = open_keyed(path, key, access, mac);
-        if !matches!(result, Err(StoreError::WrongKey { .. })) {
-            break;
+    let conn = match open_keyed(path, key, access, mac.unwrap_or(PageMac::Sha256)) {
+        // Made before SHA-256 became the default, or a wrong key (which fails again).
+        Err(StoreError::WrongKey { .. }) if mac.is_none() => {
+            open_keyed(path, key, access, PageMac::Sha512)?
         }
-    }
-    let conn = result?;
+        opened => opened?,
+    };
     let settings = |source| StoreError::Open {
         path: path.to_path_buf(),
         source,

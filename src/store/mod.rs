@@ -493,6 +493,28 @@ mod tests {
         }
     }
 
+    /// A test database at `path`, one reader, no commit hook.
+    fn test_spec<'a>(
+        path: &'a Path,
+        key: &'a SecretKey,
+        backups: &'a Path,
+        migrations: &'static [migrations::Migration],
+    ) -> OpenSpec<'a> {
+        OpenSpec {
+            name: "t".into(),
+            path,
+            key,
+            create: true,
+            migrations,
+            backup_dir: backups,
+            readers: 1,
+            reader_cache_mib: 2,
+            busy_timeout: Duration::from_secs(1),
+            now_unix: 5,
+            commit_hook: None,
+        }
+    }
+
     fn open(dir: &Path) -> Result<Store, StoreError> {
         Store::open(
             DataLayout::new(dir),
@@ -648,19 +670,7 @@ mod tests {
         let path = dir.path().join("account.db");
         let key = SecretKey::random();
         let backups = dir.path().join("backups");
-        let spec = |migrations: &'static [migrations::Migration]| OpenSpec {
-            name: "t".into(),
-            path: &path,
-            key: &key,
-            create: true,
-            migrations,
-            backup_dir: &backups,
-            readers: 1,
-            reader_cache_mib: 2,
-            busy_timeout: Duration::from_secs(1),
-            now_unix: 5,
-            commit_hook: None,
-        };
+        let spec = |migrations| test_spec(&path, &key, &backups, migrations);
         let (v1, _) = Database::open(spec(&schema::ACCOUNT[..1])).unwrap();
         v1.write(|c| -> Result<(), StoreError> {
             c.execute_batch(
@@ -741,17 +751,8 @@ mod tests {
                 .unwrap();
         }
         let (db, report) = Database::open(OpenSpec {
-            name: "t".into(),
-            path: &path,
-            key: &key,
             create: false,
-            migrations: schema::ACCOUNT,
-            backup_dir: &backups,
-            readers: 1,
-            reader_cache_mib: 2,
-            busy_timeout: Duration::from_secs(1),
-            now_unix: 5,
-            commit_hook: None,
+            ..test_spec(&path, &key, &backups, schema::ACCOUNT)
         })
         .unwrap();
         let (email, mac) = db
