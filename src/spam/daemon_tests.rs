@@ -168,9 +168,9 @@ async fn marks_move_tickets_and_undo_exactly() {
     let counts = |db: std::sync::Arc<Database>| async move {
         db.read(|conn| -> Result<_, StoreError> {
             let model = storage::load(conn).unwrap().model;
-            let mut tokens: Vec<_> = model.tokens.into_iter().collect();
+            let mut tokens: Vec<_> = model.counts().iter().map(|(&h, &c)| (h, c)).collect();
             tokens.sort_unstable_by_key(|t| t.0);
-            Ok((model.spam_messages, model.ham_messages, tokens))
+            Ok((model.spam_messages(), model.ham_messages(), tokens))
         })
         .await
         .unwrap()

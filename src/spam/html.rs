@@ -8,6 +8,13 @@
 
 use super::words::url_host;
 
+/// Where the ASCII byte `byte` first occurs in `text` (always a character boundary, as an
+/// ASCII byte never occurs inside a longer UTF-8 sequence). `memchr` scans 32 bytes at a
+/// step; `str::find` with a char was 4 % of classifying a message.
+fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    memchr::memchr(byte, text.as_bytes())
+}
+
 /// Links kept per HTML part.
 const MAX_LINKS: usize = 64;
 
@@ -31,17 +38,18 @@ pub fn strip(markup: &str, out: &mut HtmlText) {
     let mut anchor: Option<(Option<String>, usize)> = None;
     let mut rest = markup;
     while !rest.is_empty() {
-        let Some(open) = rest.find('<') else {
+        let Some(open) = find_byte(rest, b'<') else {
             decode_entities(rest, &mut out.text);
             break;
         };
         decode_entities(&rest[..open], &mut out.text);
         rest = &rest[open..];
         if let Some(comment) = rest.strip_prefix("<!--") {
-            rest = comment.find("-->").map_or("", |end| &comment[end + 3..]);
+            rest = memchr::memmem::find(comment.as_bytes(), b"-->")
+                .map_or("", |end| &comment[end + 3..]);
             continue;
         }
-        let end = rest.find('>').unwrap_or(rest.len());
+        let end = find_byte(rest, b'>').unwrap_or(rest.len());
         let tag = &rest[1..end];
         rest = rest.get(end + 1..).unwrap_or("");
         let closing = tag.starts_with('/');
@@ -88,13 +96,13 @@ fn is_inline(name: &str) -> bool {
 /// After `<script …>`: what follows `</script>` (or nothing if it never closes).
 fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
     let mut search = rest;
-    while let Some(at) = search.find("</") {
+    while let Some(at) = memchr::memmem::find(search.as_bytes(), b"</") {
         let after = &search[at + 2..];
         if after.len() >= name.len()
             && after.is_char_boundary(name.len())
             && after[..name.len()].eq_ignore_ascii_case(name)
         {
-            return after.find('>').map_or("", |end| &after[end + 1..]);
+            return find_byte(after, b'>').map_or("", |end| &after[end + 1..]);
         }
         search = after;
     }
@@ -144,7 +152,7 @@ fn link_text_mismatch(text: &str, href_host: Option<&str>) -> bool {
 /// Appends `text` with `&amp;`, `&lt;`, `&#65;`, `&#x41;`, … decoded.
 fn decode_entities(text: &str, out: &mut String) {
     let mut rest = text;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = find_byte(rest, b'&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
         let semi = rest.bytes().take(12).position(|b| b == b';');

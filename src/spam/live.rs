@@ -197,7 +197,8 @@ impl Slot {
         let current = current
             .as_ref()
             .ok_or_else(|| SpamError::Damaged("the model is not loaded".into()))?;
-        if current.model.spam_messages < MIN_LEARNED || current.model.ham_messages < MIN_LEARNED {
+        if current.model.spam_messages() < MIN_LEARNED || current.model.ham_messages() < MIN_LEARNED
+        {
             return Ok(None);
         }
         let mut tokenizer = self

@@ -105,11 +105,7 @@ pub fn load(conn: &Connection) -> Result<LoadedModel, SpamError> {
     }
     Ok(LoadedModel {
         key: meta.key,
-        model: Model {
-            spam_messages: meta.spam_messages,
-            ham_messages: meta.ham_messages,
-            tokens,
-        },
+        model: Model::new(meta.spam_messages, meta.ham_messages, tokens),
         thresholds: meta.thresholds,
         generation: meta.generation,
     })
