@@ -6,10 +6,11 @@
 //!    after MIME decoding and HTML stripping (`html`), words (`words`), URLs and their
 //!    domains, a few structural features. Bounded: bytes scanned, text decoded, tokens per
 //!    message and token length all have caps, so no input can make it slow or large.
-//! 2. `classifier` looks each hash up in the in-memory `Model` (a hash map keyed by the hash),
-//!    computes Robinson's per-token spamminess and combines the evidence with Fisher's
-//!    chi-square method (as bogofilter and SpamBayes do) into a score in [0, 1], then the
-//!    account's cut-offs make it `ham`, `unsure` or `spam`.
+//! 2. `classifier` looks each hash up in the in-memory `Model` (counts in a hash map keyed by
+//!    the hash, and a table of each token's Robinson spamminess computed from them once per
+//!    change) and combines the evidence with Fisher's chi-square method (as bogofilter and
+//!    SpamBayes do) into a score in [0, 1], then the account's cut-offs make it `ham`,
+//!    `unsure` or `spam`.
 //!
 //! How it learns: a message learned as spam or ham adds one to the count of each of its
 //! distinct tokens for that class (`Model::learn`); unlearning subtracts the same, so the
