@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use super::SpamError;
 use super::classifier::{Delta, Model, Params, Score, Thresholds};
+use super::sink::HashKey;
 use super::storage;
-use super::tokenizer::{HashKey, Tokenizer};
+use super::tokenizer::Tokenizer;
 use crate::store::{Database, StoreError};
 
 /// How long the copy in memory is trusted without asking the database for its generation.

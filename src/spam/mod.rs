@@ -24,20 +24,23 @@
 //! keyed hashes under a per-model secret, never as text.
 
 pub mod classifier;
+mod headers;
 pub mod html;
 pub mod live;
 pub mod marks;
 pub mod model_file;
 pub mod routes;
 pub mod settings;
+pub mod sink;
 pub mod storage;
 pub mod tokenizer;
 pub mod words;
 
 pub use classifier::{Class, Counts, Delta, Model, Params, Score, Thresholds, Verdict};
 pub use model_file::ModelFile;
+pub use sink::HashKey;
 pub use storage::{LoadedModel, SpamStats};
-pub use tokenizer::{HashKey, Tokenizer};
+pub use tokenizer::Tokenizer;
 
 use crate::store::StoreError;
 

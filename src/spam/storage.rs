@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use super::SpamError;
 use super::classifier::{Class, Counts, Delta, Model, Thresholds, TokenMap, Verdict};
-use super::tokenizer::HashKey;
+use super::sink::HashKey;
 
 /// Everything a `Filter` needs from storage.
 pub struct LoadedModel {

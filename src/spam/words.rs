@@ -8,7 +8,7 @@
 //! `MAX_WORD_BYTES` (base64 left-overs, a flood of one endless token) become one coarse
 //! "skip" token naming their first character and length class.
 
-use super::tokenizer::Sink;
+use super::sink::Sink;
 
 /// Words shorter than this many characters say too little (except in scripts without spaces).
 const MIN_WORD_CHARS: usize = 3;
@@ -365,7 +365,7 @@ pub fn url(rest: &str, sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spam::tokenizer::{HashKey, Sink};
+    use crate::spam::sink::{HashKey, Sink};
 
     fn tokens_of(text: &str) -> Vec<String> {
         let mut sink = Sink::recording(HashKey::from_bytes([7; 16]), 1000);
