@@ -97,6 +97,22 @@ async fn a_chat_is_a_ticket_with_consent_recorded_and_messages_numbered() {
     assert!(consents[0].text.starts_with("Ich bin einverstanden"));
 
     let viewer = Viewer::of(&agent);
+    // The new chat's ticket is indexed with its first message, like any new ticket; its
+    // later words wait for the backlog's sweep, and its end indexes them at once.
+    let search = |q: &'static str| {
+        let db = db.clone();
+        async move {
+            let query = crate::search::Search {
+                q: Some(q.into()),
+                filters: Default::default(),
+                limit: 10,
+                cursor: None,
+            };
+            let found = crate::search::find(&db, viewer, query).await.unwrap();
+            found.tickets.len()
+        }
+    };
+    assert_eq!(search("order").await, 1, "the first message is searchable");
     let early = store::agent_message(&db, 102, viewer, started.chat, "a1", "Hi").await;
     assert!(
         matches!(early, Err(ChatError::Invalid("not_accepted", _))),
@@ -117,20 +133,6 @@ async fn a_chat_is_a_ticket_with_consent_recorded_and_messages_numbered() {
     assert_eq!((second.event.seq, retried.event.seq), (4, 4));
     assert!(retried.duplicate, "a retried client id is not stored twice");
 
-    // A live chat's words wait for the backlog's sweep; its end indexes them at once.
-    let search = |q: &'static str| {
-        let db = db.clone();
-        async move {
-            let query = crate::search::Search {
-                q: Some(q.into()),
-                filters: Default::default(),
-                limit: 10,
-                cursor: None,
-            };
-            let found = crate::search::find(&db, viewer, query).await.unwrap();
-            found.tickets.len()
-        }
-    };
     assert_eq!(search("thanks").await, 0, "not reindexed at each message");
     let closed = store::close(&db, 106, started.chat, Closer::Visitor)
         .await

@@ -256,6 +256,9 @@ pub async fn deliver(
     let outcome = db
         .write(move |conn| store(conn, now, &slug, parsed, spam_check))
         .await?;
+    if let Outcome::Created { ticket_id } = outcome {
+        crate::search::index_soon(&db, ticket_id);
+    }
     Ok(outcome)
 }
 

@@ -1090,6 +1090,8 @@ async fn the_backlog_is_indexed_by_the_sweep_and_then_emptied() {
     let me = viewer(agent.id, Role::Agent);
     let chat = ticket(&db, agent.id, "Chat", "hello", "c@x.example").await;
     let id = chat.id;
+    // The new ticket's own round (the search waits for it).
+    assert_eq!(ids(&db, me, "hello", Filters::default()).await, vec![id]);
     for word in ["Quokka", "Wombat"] {
         db.write(move |conn| -> Result<(), crate::tickets::TicketError> {
             let message = crate::tickets::checked_message(
@@ -1155,4 +1157,73 @@ async fn a_long_run_of_equal_scores_is_ordered_by_recency() {
     expected.sort_by_key(|id| std::cmp::Reverse((id * 7) % count));
     // Pages of 25: the first falls back to the full query, later ones do not.
     assert_eq!(every_page(&db, me, "printer jam", 25).await, expected);
+}
+
+async fn count(db: &Database, query: &'static str) -> i64 {
+    db.read(move |conn| -> Result<i64, StoreError> { Ok(conn.query_row(query, [], |r| r.get(0))?) })
+        .await
+        .unwrap()
+}
+
+/// A new ticket is indexed by the round after its commit, not in it: until then it waits
+/// in `search_backlog` (durably) and in the database's deferred ids. A search that starts
+/// after the ticket was created waits for that round.
+#[tokio::test]
+async fn a_new_ticket_is_indexed_by_the_next_round_and_a_search_waits_for_it() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, Role::Agent);
+    let first = ticket(&db, agent.id, "Printer", "paper jam", "p@x.example").await;
+    let fts = "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'jam'";
+    assert_eq!(count(&db, fts).await, 0, "not indexed in its own commit");
+    assert_eq!(count(&db, "SELECT count(*) FROM search_backlog").await, 1);
+    assert!(!db.deferred().is_idle());
+
+    index_new(&db).await.unwrap();
+    assert_eq!(count(&db, fts).await, 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM search_backlog").await, 0);
+    assert!(db.deferred().is_idle());
+
+    // Without the daemon's rounds, the search itself catches up.
+    let second = ticket(&db, agent.id, "Scanner", "paper jam again", "s@x.example").await;
+    let mut found = ids(&db, me, "jam", Filters::default()).await;
+    found.sort();
+    assert_eq!(found, vec![first.id, second.id]);
+    assert_eq!(count(&db, "SELECT count(*) FROM search_backlog").await, 0);
+}
+
+/// A new ticket whose round never came (the daemon stopped between its commit and the
+/// round: here its id is simply never handed to `index_soon`) is indexed by the sweep.
+#[tokio::test]
+async fn a_new_ticket_whose_round_was_lost_is_indexed_by_the_sweep() {
+    let (_dir, db, agent) = account_with_agent().await;
+    let me = viewer(agent.id, Role::Agent);
+    let checked = crate::tickets::CheckedTicket::new(
+        "acme",
+        new_ticket("Lost", "a forgotten kangaroo", "k@x.example", "K"),
+    )
+    .unwrap();
+    db.write(move |conn| -> Result<(), crate::tickets::TicketError> {
+        let arrival = crate::tickets::Arrival {
+            ip: None,
+            spam_check: None,
+        };
+        crate::tickets::insert_in(
+            conn,
+            100,
+            &checked,
+            Some(Actor::Agent(agent.id)),
+            None,
+            &arrival,
+        )?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert!(
+        ids(&db, me, "kangaroo", Filters::default())
+            .await
+            .is_empty()
+    );
+    assert_eq!(index_backlog(&db).await.unwrap(), 1);
+    assert_eq!(ids(&db, me, "kangaroo", Filters::default()).await.len(), 1);
 }

@@ -163,6 +163,8 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     servers.spawn(crate::spam::marks::run(state.clone(), stopped.clone()));
     // A live chat's words reach the search index every few seconds, not at each message.
     servers.spawn(crate::search::run_backlog(store.clone(), stopped.clone()));
+    // New tickets reach the search index in rounds, a few milliseconds after their commit.
+    servers.spawn(crate::search::run_indexer(store.clone(), stopped.clone()));
     // Outgoing mail: whatever the outboxes hold goes to the relay, now and whenever a
     // commit queues more.
     servers.spawn(crate::mail::relay::run(state.clone(), stopped.clone()));

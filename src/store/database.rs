@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use super::StoreError;
 use super::connection::{self, Access, PageMac};
+use super::deferred::Deferred;
 use super::keys::SecretKey;
 use super::migrations::{self, Migration, MigrationReport};
 use super::readers::ReaderPool;
@@ -35,6 +36,7 @@ pub struct Database {
     writer: Option<Writer>,
     readers: Arc<ReaderPool>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    deferred: Deferred,
 }
 
 impl Database {
@@ -92,6 +94,7 @@ impl Database {
                 writer: Some(writer),
                 readers: Arc::new(readers),
                 thread: Mutex::new(Some(thread)),
+                deferred: Deferred::default(),
             },
             report,
         ))
@@ -136,6 +139,11 @@ impl Database {
         F: FnOnce(&Connection) -> Result<T, E>,
     {
         self.readers.read_now(work).await
+    }
+
+    /// Rows whose follow-up work waits to be done for many commits at once (see `Deferred`).
+    pub fn deferred(&self) -> &Deferred {
+        &self.deferred
     }
 
     pub fn writer_stats(&self) -> Option<&WriterStats> {

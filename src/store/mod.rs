@@ -5,6 +5,7 @@
 
 mod connection;
 mod database;
+mod deferred;
 pub mod keys;
 pub mod migrations;
 mod readers;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use rusqlite::OptionalExtension;
 
 pub use database::Database;
+pub use deferred::Deferred;
 pub use keys::{KeyError, KeySource, MasterKey, SecretKey};
 pub use writer::{CommitHook, WriterStats};
 

@@ -163,14 +163,20 @@ async fn insert(
     let checked = CheckedTicket::new(account_slug, new)?;
     // The answer is read inside the write transaction: the rows are in the writer's cache,
     // and a second hand-off to a reader thread would cost more than the read itself.
-    db.write(move |conn| {
-        let (id, replayed) = insert_in(conn, now, &checked, actor, idempotency.as_ref(), &arrival)?;
-        Ok((
-            load(conn, id, true)?.ok_or(TicketError::NotFound(id))?,
-            replayed,
-        ))
-    })
-    .await
+    let (ticket, replayed) = db
+        .write(move |conn| {
+            let (id, replayed) =
+                insert_in(conn, now, &checked, actor, idempotency.as_ref(), &arrival)?;
+            Ok::<_, TicketError>((
+                load(conn, id, true)?.ok_or(TicketError::NotFound(id))?,
+                replayed,
+            ))
+        })
+        .await?;
+    if !replayed {
+        crate::search::index_soon(db, ticket.id);
+    }
+    Ok((ticket, replayed))
 }
 
 /// A new ticket whose fields were checked, ready for `insert_in`.
@@ -197,7 +203,8 @@ impl CheckedTicket {
 }
 
 /// In a write transaction: creates the ticket (or finds the one an idempotent retry made)
-/// and returns its id and whether it already existed.
+/// and returns its id and whether it already existed. After the commit, the caller hands a
+/// new ticket to the search index with `search::index_soon`.
 pub(crate) fn insert_in(
     conn: &Connection,
     now: i64,
@@ -245,7 +252,7 @@ pub(crate) fn insert_in(
         "INSERT INTO messages (ticket_id, kind, author_contact_id, body, created_at) VALUES (?1, 'customer', ?2, ?3, ?4)",
     )?
     .execute(params![id, contact, checked.message, now])?;
-    crate::search::queue_ticket(conn, id)?;
+    crate::search::queue_new_ticket(conn, id)?;
     set_tags(conn, id, &checked.tags)?;
     event(
         conn,
