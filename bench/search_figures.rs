@@ -4,8 +4,8 @@
 //! `cargo bench --bench search_figures [-- TICKETS MESSAGES_PER_TICKET ROUNDS]` (defaults
 //! 100,000 × 10 = 1,000,000 messages, 20 rounds). It builds an encrypted account database
 //! through the store's writer (tickets, contacts and messages by SQL in transactions of
-//! 2,000 tickets; each ticket indexed by `search::index_ticket`, as `tickets::create` and
-//! `add_message` do), then measures, one request at a time on the reader pool:
+//! 2,000 tickets; each ticket indexed by `search::index_ticket`, as the daemon's indexing
+//! rounds and `add_message` do), then measures, one request at a time on the reader pool:
 //!
 //! - searches (`search::find`, the code behind `GET /api/v1/search`: ranked ids, then the 25
 //!   tickets loaded as the API returns them) for a fixed mix of name/id, common, folded,
