@@ -238,7 +238,8 @@ async fn index_new(db: &Database) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Before a text search: every new ticket acknowledged before now is in the index.
+/// Brings the index up to every new ticket acknowledged before now (a text search calls it
+/// first; the daemon's rounds too). A failed round is logged: the backlog sweep retries it.
 async fn catch_up(db: &Database) {
     if db.deferred().is_idle() {
         return;
@@ -253,12 +254,10 @@ async fn catch_up(db: &Database) {
 pub async fn run_indexer(store: Arc<Store>, mut stop: watch::Receiver<bool>) {
     loop {
         for db in store.open_databases() {
-            if db.deferred().is_idle() || *stop.borrow() {
-                continue;
+            if *stop.borrow() {
+                break;
             }
-            if let Err(e) = index_new(&db).await {
-                tracing::warn!(database = db.name(), error = %e, "search: indexing new tickets failed; the backlog sweep retries them");
-            }
+            catch_up(&db).await;
         }
         tokio::select! {
             _ = tokio::time::sleep(INDEX_NEW_EVERY) => {}
