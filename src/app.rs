@@ -18,6 +18,8 @@ pub struct App {
     /// Bearer token that lets non-loopback clients read `/metrics`.
     pub metrics_token: Option<zeroize::Zeroizing<String>>,
     pub token_limiter: crate::auth::rate::RateLimiter,
+    /// API tokens verified recently (see `auth::token_cache`).
+    pub tokens: crate::auth::token_cache::TokenCache,
     pub login_throttle: crate::auth::throttle::LoginThrottle,
     pub pending_logins: crate::auth::pending::PendingLogins,
     pub key_registrations: crate::auth::two_factor::keys::Registrations,

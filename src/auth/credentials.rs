@@ -142,7 +142,7 @@ async fn by_token(
     token: &str,
     email: Option<&str>,
 ) -> Result<(User, Scopes, bool), ApiError> {
-    let verified = tokens::verify(db, state.clock.as_ref(), token)
+    let verified = tokens::verify(db, state.clock.as_ref(), &state.tokens, token)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     if email.is_some_and(|email| !email.trim().eq_ignore_ascii_case(&verified.user.email)) {

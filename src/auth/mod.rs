@@ -13,6 +13,7 @@ pub mod routes;
 mod security_routes;
 pub mod sessions;
 pub mod throttle;
+pub mod token_cache;
 pub mod tokens;
 pub mod two_factor;
 pub mod users;

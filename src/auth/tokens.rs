@@ -12,6 +12,7 @@ use serde::Serialize;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::token_cache::{self, Reading, TokenCache};
 use super::users::{Role, User};
 use crate::audit::{self, Actor};
 use crate::clock::{Clock, rfc3339};
@@ -162,6 +163,7 @@ pub struct NewToken {
 }
 
 /// A presented token that is valid now.
+#[derive(Clone)]
 pub struct VerifiedToken {
     pub token_id: i64,
     pub user: User,
@@ -290,19 +292,27 @@ pub async fn revoke(
     }
 }
 
-/// The token's owner and scopes, if `presented` is a live token of this account.
+/// The token's owner and scopes, if `presented` is a live token of this account; from
+/// `cache` when nothing it depends on changed since it was last read.
 pub async fn verify(
     db: &Database,
     clock: &dyn Clock,
+    cache: &TokenCache,
     presented: &str,
 ) -> Result<Option<VerifiedToken>, StoreError> {
     if !looks_like_token(presented) {
         return Ok(None);
     }
     let now = clock.now_unix();
-    db.read_now(move |conn| -> Result<_, StoreError> {
-        let hash = keyed_hash(&hash_key(conn)?, presented);
-        let found = conn
+    let digest = token_cache::digest(presented);
+    if let Some(token) = cache.get(db, &digest, now) {
+        return Ok(Some(token));
+    }
+    let reading = Reading::begin(db);
+    let found = db
+        .read_now(move |conn| -> Result<_, StoreError> {
+            let hash = keyed_hash(&hash_key(conn)?, presented);
+            let found = conn
             .prepare_cached(
                 "SELECT t.id, t.scopes, t.expires_at, t.last_used_at, u.id, u.email, u.name, u.role,
                         t.skip_spam_check
@@ -329,13 +339,13 @@ pub async fn verify(
                 ))
             })
             .optional()?;
-        Ok(match found {
-            Some((Some(expires_at), _)) if expires_at <= now => None,
-            Some((_, token)) => Some(token),
-            None => None,
+            Ok(found.filter(|(expires_at, _)| expires_at.is_none_or(|at| now < at)))
         })
-    })
-    .await
+        .await?;
+    Ok(found.map(|(expires_at, token)| {
+        cache.remember(reading, digest, expires_at, &token);
+        token
+    }))
 }
 
 /// Records the use of a token, at most once a minute per token.
@@ -440,6 +450,8 @@ mod lifecycle_tests {
             expires_in_days: days,
             spam_check: true,
         };
+        // One cache throughout: expiry and revocation must show through remembered tokens.
+        let cache = TokenCache::default();
         let (info, token) = create(
             &db,
             &clock,
@@ -450,7 +462,10 @@ mod lifecycle_tests {
         )
         .await
         .unwrap();
-        let verified = verify(&db, &clock, &token).await.unwrap().expect("valid");
+        let verified = verify(&db, &clock, &cache, &token)
+            .await
+            .unwrap()
+            .expect("valid");
         assert_eq!(verified.user.id, user.id);
         assert!(verified.scopes.contains(Scope::Read) && !verified.scopes.contains(Scope::Write));
         touch(&db, &clock, &verified).await;
@@ -458,7 +473,7 @@ mod lifecycle_tests {
 
         clock.advance(time::Duration::days(2));
         assert!(
-            verify(&db, &clock, &token).await.unwrap().is_none(),
+            verify(&db, &clock, &cache, &token).await.unwrap().is_none(),
             "expired"
         );
 
@@ -466,12 +481,20 @@ mod lifecycle_tests {
             create(&db, &clock, &user, Scopes::all(), new(None), &test_actor())
                 .await
                 .unwrap();
-        assert!(verify(&db, &clock, &other_token).await.unwrap().is_some());
+        assert!(
+            verify(&db, &clock, &cache, &other_token)
+                .await
+                .unwrap()
+                .is_some()
+        );
         revoke(&db, &clock, user.id, other.id, &test_actor())
             .await
             .unwrap();
         assert!(
-            verify(&db, &clock, &other_token).await.unwrap().is_none(),
+            verify(&db, &clock, &cache, &other_token)
+                .await
+                .unwrap()
+                .is_none(),
             "revoked"
         );
         assert!(matches!(

@@ -86,6 +86,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             config.api.token_requests_per_second,
             config.api.token_burst,
         ),
+        tokens: Default::default(),
         login_throttle: crate::auth::throttle::LoginThrottle::new(crate::auth::throttle::Policy {
             max_failures_per_email: config.auth.max_failures_per_email,
             max_failures_per_address: config.auth.max_failures_per_address,

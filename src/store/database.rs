@@ -1,6 +1,7 @@
 //! One encrypted database: its single writer thread and its pool of readers.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -15,6 +16,8 @@ use super::migrations::{self, Migration, MigrationReport};
 use super::readers::ReaderPool;
 use super::writer::{CommitHook, Writer, WriterStats};
 
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
+
 /// Everything needed to open (and if asked, create and migrate) one database.
 pub struct OpenSpec<'a> {
     pub name: String,
@@ -28,9 +31,13 @@ pub struct OpenSpec<'a> {
     pub busy_timeout: Duration,
     pub now_unix: i64,
     pub commit_hook: Option<&'static CommitHook>,
+    /// Tables whose changes `Database::watched_changes` counts.
+    pub watched: &'static [&'static str],
 }
 
 pub struct Database {
+    /// Unique in this process: tells a reopened database from the one it replaced.
+    instance: u64,
     name: String,
     path: PathBuf,
     writer: Option<Writer>,
@@ -73,6 +80,7 @@ impl Database {
             spec.name.clone(),
             conn,
             spec.commit_hook,
+            spec.watched,
             checkpoint_on_exit,
         )
         .map_err(|source| StoreError::Io {
@@ -89,6 +97,7 @@ impl Database {
         );
         Ok((
             Database {
+                instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
                 name: spec.name,
                 path: spec.path.to_path_buf(),
                 writer: Some(writer),
@@ -148,6 +157,20 @@ impl Database {
 
     pub fn writer_stats(&self) -> Option<&WriterStats> {
         self.writer.as_ref().map(|w| w.stats())
+    }
+
+    /// This open database among all opened by the process (a restored or reopened file is
+    /// a new instance).
+    pub fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    /// How many transactions have changed a table of `OpenSpec::watched` since the
+    /// database was opened. Read it before reading those tables to take a memo of them: the
+    /// memo holds while the count stays the same.
+    pub fn watched_changes(&self) -> u64 {
+        self.writer_stats()
+            .map_or(0, |stats| stats.watched_changes.load(Ordering::Acquire))
     }
 }
 

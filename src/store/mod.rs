@@ -11,6 +11,7 @@ pub mod migrations;
 mod readers;
 pub mod schema;
 mod syncer;
+mod watch;
 mod writer;
 
 use std::collections::HashMap;
@@ -180,6 +181,7 @@ impl Store {
             busy_timeout: options.busy_timeout,
             now_unix,
             commit_hook: None,
+            watched: &[],
         })?;
         log_migration("system", &report);
         Ok(Store {
@@ -284,6 +286,7 @@ impl Store {
                 busy_timeout: store.options.busy_timeout,
                 now_unix,
                 commit_hook: Some(&crate::search::INDEX_AT_COMMIT),
+                watched: crate::auth::token_cache::WATCHED_TABLES,
             })?;
             log_migration(&format!("account {id}"), &report);
             Ok(db)
@@ -514,6 +517,7 @@ mod tests {
             busy_timeout: Duration::from_secs(1),
             now_unix: 5,
             commit_hook: None,
+            watched: &[],
         }
     }
 

@@ -24,6 +24,7 @@ use tokio::sync::oneshot;
 
 use super::StoreError;
 use super::syncer::{Committed, WalFile, sync_and_answer};
+use super::watch::TableWatch;
 
 /// Upper bound on jobs in one transaction, so one commit never holds callers for long.
 const MAX_BATCH: usize = 512;
@@ -51,6 +52,8 @@ pub struct WriterStats {
     pub commits: AtomicU64,
     pub writes: AtomicU64,
     pub syncs: AtomicU64,
+    /// Transactions that changed a watched table (see `watch.rs`).
+    pub watched_changes: AtomicU64,
 }
 
 pub(super) trait Job: Send {
@@ -124,14 +127,17 @@ impl Drop for CloseOnDrop {
 
 impl Writer {
     /// Starts the writer thread (and its syncer); `on_exit` runs on the writer thread after
-    /// the last job is answered.
+    /// the last job is answered. Commits that change one of the `watched` tables are counted
+    /// in `WriterStats::watched_changes`.
     pub fn spawn(
         name: String,
-        conn: Connection,
+        mut conn: Connection,
         hook: Option<&'static CommitHook>,
+        watched: &'static [&'static str],
         on_exit: impl FnOnce(&Connection) + Send + 'static,
     ) -> std::io::Result<(Writer, thread::JoinHandle<()>)> {
         let wal = WalFile::of(&conn)?;
+        let watch = TableWatch::install(&mut conn, watched).map_err(std::io::Error::other)?;
         // The syncer makes each commit durable before it is answered (see `syncer.rs`).
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .map_err(std::io::Error::other)?;
@@ -154,6 +160,7 @@ impl Writer {
             stats: stats.clone(),
             poisoned,
             committed: committed_tx,
+            watch,
             open: Vec::new(),
             broken: None,
             in_flight: 0,
@@ -211,6 +218,7 @@ struct WriterLoop {
     stats: Arc<WriterStats>,
     poisoned: Arc<AtomicBool>,
     committed: mpsc::Sender<Committed>,
+    watch: TableWatch,
     /// Jobs run in the open transaction, not yet committed.
     open: Vec<Box<dyn Job>>,
     /// The open transaction itself failed (not one job): it is rolled back at commit.
@@ -314,6 +322,7 @@ impl WriterLoop {
                 Err(StoreError::Write(source))
             }
         };
+        self.watch.transaction_ended(&self.stats.watched_changes);
         match self.committed.send(Committed { batch, outcome }) {
             Ok(()) => self.in_flight += 1,
             Err(mpsc::SendError(lost)) => lost.answer(Err(StoreError::Closed)),
