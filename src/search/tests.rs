@@ -225,6 +225,29 @@ async fn fts5_is_in_the_encrypted_database() {
     assert!(!cipher.is_empty(), "and it is SQLCipher");
 }
 
+/// The merge settings of migration 21 live in the index itself (FTS5's config table), so
+/// every connection, and the daemon's indexing rounds, use them.
+#[tokio::test]
+async fn the_index_merges_sixteen_segments_at_a_time() {
+    let (_dir, db, _) = account_with_agent().await;
+    let settings: Vec<(String, i64)> = db
+        .read(|conn| -> Result<_, StoreError> {
+            Ok(conn
+                .prepare("SELECT k, v FROM ticket_search_config WHERE k IN ('automerge', 'crisismerge') ORDER BY k")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        settings,
+        [
+            ("automerge".to_string(), 16),
+            ("crisismerge".to_string(), 64)
+        ]
+    );
+}
+
 #[tokio::test]
 async fn finds_words_of_every_language_however_they_are_typed() {
     let (_dir, db, agent) = account_with_agent().await;

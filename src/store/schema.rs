@@ -478,7 +478,24 @@ ALTER TABLE api_tokens ADD COLUMN skip_spam_check INTEGER NOT NULL DEFAULT 0 CHE
         version: 20,
         sql: MAIL,
     },
+    Migration {
+        version: 21,
+        sql: SEARCH_MERGES,
+    },
 ];
+
+/// How FTS5 merges the search index's segments. The daemon indexes new tickets every
+/// 20 ms (`search::run_indexer`), one small segment per round; with FTS5's defaults
+/// (merge 4 segments of a level, all of a level at once when it has 16), the merges
+/// inside those rounds held the writer for up to ~10 ms and made most of the POST
+/// benchmark's p99 (11-14 ms). Merging 16 at a time (64 in a crisis) rewrites each
+/// posting about half as often: POST p99 6.4-7.2 ms, while search on 1,000,000 messages
+/// indexed in such rounds stays at p95 19.2-19.3 ms (19.2-19.5 before; BENCHMARKS.md,
+/// "Eighth pass").
+pub const SEARCH_MERGES: &str = r#"
+INSERT INTO ticket_search (ticket_search, rank) VALUES ('automerge', 16);
+INSERT INTO ticket_search (ticket_search, rank) VALUES ('crisismerge', 64);
+"#;
 
 /// Mail (src/mail/): the outbox of messages to send, and the inbound messages already
 /// taken, so that a message the MTA delivers twice (it lost our answer) is taken once.
