@@ -11,6 +11,10 @@
 //! changing their role all write those tables, so the next request reads the database
 //! again. Only valid tokens are remembered, so guesses cannot fill the cache, and memos are
 //! keyed by a SHA-256 digest of the token, never the token itself.
+//!
+//! The count sees the daemon's own writes only. Another process writing the account
+//! database (a CLI command run beside the daemon) is seen once a memo is `MAX_AGE_SECS`
+//! old: no memo is older than that.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -26,6 +30,10 @@ pub const WATCHED_TABLES: &[&str] = &["users", "api_tokens", "account_secrets"];
 /// Memos kept at most; the cache starts over when full (a few hundred bytes each).
 const CAPACITY: usize = 4096;
 
+/// A memo is read again after this long whatever the count says, for writes made by
+/// another process, which the count cannot see.
+const MAX_AGE_SECS: i64 = 5;
+
 #[derive(Default)]
 pub struct TokenCache {
     memos: Mutex<HashMap<[u8; 32], Memo>>,
@@ -34,22 +42,25 @@ pub struct TokenCache {
 struct Memo {
     database: u64,
     changes: u64,
+    read_at: i64,
     expires_at: Option<i64>,
     token: VerifiedToken,
 }
 
-/// What a verification read from the database, with the state it was read in.
+/// The state a verification's read was made in.
 pub(super) struct Reading {
-    pub database: u64,
-    pub changes: u64,
+    database: u64,
+    changes: u64,
+    at: i64,
 }
 
 impl Reading {
-    /// Call before the read transaction starts.
-    pub(super) fn begin(db: &Database) -> Reading {
+    /// Call before the read transaction starts; `now` in Unix seconds.
+    pub(super) fn begin(db: &Database, now: i64) -> Reading {
         Reading {
             database: db.instance(),
             changes: db.watched_changes(),
+            at: now,
         }
     }
 }
@@ -59,13 +70,14 @@ pub(super) fn digest(presented: &str) -> [u8; 32] {
 }
 
 impl TokenCache {
-    /// The token verified earlier, if nothing it depends on changed since and it has not
-    /// expired.
+    /// The token verified earlier, if nothing it depends on changed since, it has not
+    /// expired, and the memo is younger than `MAX_AGE_SECS`.
     pub(super) fn get(&self, db: &Database, digest: &[u8; 32], now: i64) -> Option<VerifiedToken> {
         let memos = self.memos.lock().unwrap_or_else(|e| e.into_inner());
         let memo = memos.get(digest)?;
         let current = memo.database == db.instance()
             && memo.changes == db.watched_changes()
+            && (0..MAX_AGE_SECS).contains(&(now - memo.read_at))
             && memo.expires_at.is_none_or(|at| now < at);
         current.then(|| memo.token.clone())
     }
@@ -86,6 +98,7 @@ impl TokenCache {
             Memo {
                 database: reading.database,
                 changes: reading.changes,
+                read_at: reading.at,
                 expires_at,
                 token: token.clone(),
             },
@@ -211,10 +224,30 @@ mod tests {
             .unwrap();
         assert!(cache.get(&other, &digest, clock.now_unix()).is_none());
 
-        let reading = Reading::begin(&db);
-        let at = clock.now_unix() + 60;
-        cache.remember(reading, digest, Some(at), &token_row);
-        assert!(cache.get(&db, &digest, at - 1).is_some());
-        assert!(cache.get(&db, &digest, at).is_none(), "expired");
+        let now = clock.now_unix();
+        let expires = now + 3;
+        cache.remember(Reading::begin(&db, now), digest, Some(expires), &token_row);
+        assert!(cache.get(&db, &digest, expires - 1).is_some());
+        assert!(cache.get(&db, &digest, expires).is_none(), "expired");
+    }
+
+    /// Writes by another process (the CLI) do not move the daemon's count: the memo's age
+    /// bounds how long they go unseen.
+    #[tokio::test]
+    async fn a_memo_is_read_again_after_max_age() {
+        let (_dir, db, _agent, token, clock) = agent_with_token().await;
+        let cache = TokenCache::default();
+        let digest = digest(&token);
+        tokens::verify(&db, &clock, &cache, &token)
+            .await
+            .unwrap()
+            .unwrap();
+        let now = clock.now_unix();
+        assert!(cache.get(&db, &digest, now + MAX_AGE_SECS - 1).is_some());
+        assert!(cache.get(&db, &digest, now + MAX_AGE_SECS).is_none());
+        assert!(
+            cache.get(&db, &digest, now - 1).is_none(),
+            "a clock set back"
+        );
     }
 }

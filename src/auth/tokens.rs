@@ -308,7 +308,7 @@ pub async fn verify(
     if let Some(token) = cache.get(db, &digest, now) {
         return Ok(Some(token));
     }
-    let reading = Reading::begin(db);
+    let reading = Reading::begin(db, now);
     let found = db
         .read_now(move |conn| -> Result<_, StoreError> {
             let hash = keyed_hash(&hash_key(conn)?, presented);
