@@ -2,7 +2,7 @@
 //! without reading the database.
 //!
 //! Why: every commit of the writer empties a reader's page cache, so under write load each
-//! verification read and decrypted the token's pages afresh, about 7 % of the daemon's CPU
+//! verification read and decrypted the token's pages afresh, about 6 % of the daemon's CPU
 //! per `POST /api/v1/tickets` (BENCHMARKS.md, "Eighth pass").
 //!
 //! A memo holds while the account database's count of transactions that changed
